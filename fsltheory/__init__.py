@@ -1,0 +1,51 @@
+"""fsltheory: the Functional Scaling Law of SGD under learning-rate schedules.
+
+Li, Chen, Huang, Wang, Wu, "Functional Scaling Laws in Kernel Regression: Loss Dynamics and
+Learning Rate Schedules", arXiv 2509.19189 (NeurIPS 2025).
+
+Every public name has exactly one import path: ``from fsltheory import X``.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .model import PowerLawModel
+from .rng import as_generator
+from .schedules import (
+    SCHEDULE_FAMILIES,
+    WSD,
+    ArraySchedule,
+    Constant,
+    Cosine,
+    Cyclic,
+    Exponential,
+    Linear,
+    MultiStep,
+    Power,
+    Schedule,
+    parse_schedule,
+)
+
+try:
+    __version__ = version("fsltheory")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    # model
+    "PowerLawModel",
+    "as_generator",
+    # schedules
+    "ArraySchedule",
+    "Constant",
+    "Cosine",
+    "Cyclic",
+    "Exponential",
+    "Linear",
+    "MultiStep",
+    "Power",
+    "SCHEDULE_FAMILIES",
+    "Schedule",
+    "WSD",
+    "parse_schedule",
+]

@@ -1,0 +1,8 @@
+"""``python -m fsltheory``: the same command line as ``fsl``."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

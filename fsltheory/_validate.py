@@ -1,0 +1,85 @@
+"""Parameter checks shared by every public constructor.
+
+Each check raises ``ValueError`` naming the parameter, the value received and the
+valid range, so that a user can fix a call without reading the source.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "check_finite",
+    "check_greater",
+    "check_at_least",
+    "check_in_interval",
+    "check_int",
+    "check_lr_array",
+]
+
+
+def _fail(name: str, value, valid: str) -> None:
+    raise ValueError(f"{name}={value!r} is invalid: expected {valid}")
+
+
+def check_finite(name: str, value) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        _fail(name, value, "a real number")
+    if not math.isfinite(x):
+        _fail(name, value, "a finite real number")
+    return x
+
+
+def check_greater(name: str, value, bound: float) -> float:
+    x = check_finite(name, value)
+    if not x > bound:
+        _fail(name, value, f"{name} > {bound:g}")
+    return x
+
+
+def check_at_least(name: str, value, bound: float) -> float:
+    x = check_finite(name, value)
+    if not x >= bound:
+        _fail(name, value, f"{name} >= {bound:g}")
+    return x
+
+
+def check_in_interval(name: str, value, lo: float, hi: float, *, closed: str = "both") -> float:
+    """Check ``lo <= value <= hi``; ``closed`` is 'both', 'left', 'right' or 'neither'."""
+    x = check_finite(name, value)
+    left = x >= lo if closed in ("both", "left") else x > lo
+    right = x <= hi if closed in ("both", "right") else x < hi
+    if not (left and right):
+        lb = "[" if closed in ("both", "left") else "("
+        rb = "]" if closed in ("both", "right") else ")"
+        _fail(name, value, f"{name} in {lb}{lo:g}, {hi:g}{rb}")
+    return x
+
+
+def check_int(name: str, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            _fail(name, value, f"an integer >= {minimum}")
+    if value < minimum:
+        _fail(name, value, f"an integer >= {minimum}")
+    return int(value)
+
+
+def check_lr_array(name: str, values) -> np.ndarray:
+    """A 1-d float64 array of finite, non-negative learning rates."""
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size == 0:
+        _fail(name, f"array of shape {arr.shape}", "a non-empty 1-d array")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name}[{k}]={float(arr[k])!r} is invalid: learning rates must be finite and >= 0"
+        )
+    return arr

@@ -1,0 +1,48 @@
+"""The ``fsl`` command line (also ``python -m fsltheory``).
+
+Each subcommand lives in its own module of this package and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+``run(args) -> int``.  Running ``fsl`` with no subcommand runs the main job (``fsl report``)
+on its built-in defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+__all__ = ["main", "build_parser"]
+
+#: subcommand modules, in the order ``fsl --help`` lists them
+COMMANDS = ("report", "risk")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fsl",
+        description="fsltheory: the Functional Scaling Law of SGD under learning-rate schedules.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"fsltheory {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f".{name}", __name__).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 bad input or refused overwrite)."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None:
+        args = parser.parse_args(["report"])
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, FileExistsError, OverflowError) as err:
+        print(f"fsl {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"fsl {args.command}: interrupted", file=sys.stderr)
+        return 130
