@@ -9,7 +9,7 @@ import numpy as np
 
 from ._output import prepare_output
 
-__all__ = ["RiskCurve"]
+__all__ = ["RiskCurve", "record_steps"]
 
 
 @dataclass
@@ -69,3 +69,23 @@ class RiskCurve:
             w.writerow(cols)
             for row in zip(*data, strict=True):
                 w.writerow([int(row[0])] + [repr(float(x)) for x in row[1:]])
+
+
+def record_steps(record, steps: int) -> np.ndarray:
+    """Normalise an engine's ``record`` argument to sorted unique step indices in ``[0, steps]``.
+
+    ``None`` records every step ``0..steps``; an int ``n`` records about ``n`` steps spaced
+    evenly on a log scale (always including 0 and ``steps``); an array is used as given.
+    """
+    if record is None:
+        return np.arange(steps + 1, dtype=np.int64)
+    if np.isscalar(record):
+        n = int(record)
+        if n < 2:
+            raise ValueError(f"record={record!r} is invalid: expected an int >= 2 or an array")
+        grid = np.unique(np.round(np.geomspace(1, steps, n - 1)).astype(np.int64))
+        return np.concatenate([[0], grid])
+    arr = np.unique(np.asarray(record, dtype=np.int64))
+    if arr.size == 0 or arr[0] < 0 or arr[-1] > steps:
+        raise ValueError(f"record is invalid: expected step indices in [0, {steps}]")
+    return arr
