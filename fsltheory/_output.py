@@ -21,6 +21,8 @@ def prepare_output(path, *, force: bool = False) -> Path:
             answer = input(f"{path} exists. Overwrite? [y/N] ").strip().lower()
             if answer in ("y", "yes"):
                 return path
-        raise FileExistsError(f"{path} exists; refusing to overwrite it (pass --force to replace it)")
+        raise FileExistsError(
+            f"{path} exists; refusing to overwrite it (pass --force to replace it)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     return path

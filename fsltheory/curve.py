@@ -49,7 +49,9 @@ class RiskCurve:
         step = np.asarray(step, dtype=np.int64)
         T = np.concatenate([[0.0], np.cumsum(lrs)])
         lr_ext = np.concatenate([lrs, [np.nan]])
-        return cls(step=step, lr=lr_ext[step], intrinsic_time=T[step], excess_risk=np.asarray(risk), **kw)
+        return cls(
+            step=step, lr=lr_ext[step], intrinsic_time=T[step], excess_risk=np.asarray(risk), **kw
+        )
 
     @property
     def final(self) -> float:

@@ -79,9 +79,7 @@ class PowerLawModel:
                 raise ValueError(f"N={n!r} is invalid: expected N >= M = {self.M} (or N=inf)")
             object.__setattr__(self, "N", n)
         if self.features not in ("top", "random"):
-            raise ValueError(
-                f"features={self.features!r} is invalid: expected 'top' or 'random'"
-            )
+            raise ValueError(f"features={self.features!r} is invalid: expected 'top' or 'random'")
         if self.features == "random" and math.isinf(self.N):
             raise ValueError("N=inf is invalid for features='random': expected a finite N >= M")
 

@@ -17,6 +17,4 @@ def as_generator(rng=None) -> np.random.Generator:
         return rng
     if rng is None or isinstance(rng, int | np.integer | np.random.SeedSequence):
         return np.random.default_rng(rng)
-    raise ValueError(
-        f"rng={rng!r} is invalid: expected a numpy Generator, an integer seed or None"
-    )
+    raise ValueError(f"rng={rng!r} is invalid: expected a numpy Generator, an integer seed or None")

@@ -145,7 +145,10 @@ def test_file_schedule(tmp_path):
     [
         (lambda: Constant(peak=-0.1), r"peak=-0.1 is invalid: expected peak > 0"),
         (lambda: Constant(peak=float("nan")), r"peak=nan is invalid"),
-        (lambda: Cosine(peak=0.1, final=0.2), r"final=0.2 is invalid: expected final in \[0, 0.1\]"),
+        (
+            lambda: Cosine(peak=0.1, final=0.2),
+            r"final=0.2 is invalid: expected final in \[0, 0.1\]",
+        ),
         (lambda: WSD(peak=0.1, decay=1.5), r"decay=1.5 is invalid"),
         (lambda: WSD(peak=0.1, shape="exponential", final=0.0), r"final=0.0 is invalid"),
         (lambda: WSD(peak=0.1, shape="bogus"), r"shape='bogus' is invalid"),

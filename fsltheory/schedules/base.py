@@ -121,5 +121,3 @@ class Schedule:
 
     def __str__(self) -> str:  # pragma: no cover - cosmetic
         return self.spec()
-
-

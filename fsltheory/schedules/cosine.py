@@ -25,9 +25,7 @@ class Cosine(Schedule):
     name = "cosine"
 
     def _validate(self):
-        object.__setattr__(
-            self, "final", check_in_interval("final", self.final, 0.0, self.peak)
-        )
+        object.__setattr__(self, "final", check_in_interval("final", self.final, 0.0, self.peak))
 
     def _shape(self, n: int) -> np.ndarray:
         return self.final + (self.peak - self.final) * 0.5 * (1 + np.cos(np.pi * np.arange(n) / n))

@@ -21,9 +21,7 @@ class Linear(Schedule):
     name = "linear"
 
     def _validate(self):
-        object.__setattr__(
-            self, "final", check_in_interval("final", self.final, 0.0, self.peak)
-        )
+        object.__setattr__(self, "final", check_in_interval("final", self.final, 0.0, self.peak))
 
     def _shape(self, n: int) -> np.ndarray:
         return self.peak + (self.final - self.peak) * np.arange(n) / n

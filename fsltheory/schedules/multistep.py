@@ -52,11 +52,17 @@ class MultiStep(Schedule):
     def _shape(self, n: int) -> np.ndarray:
         edges = self._boundaries(n)
         return np.concatenate(
-            [np.full(e1 - e0, lv) for e0, e1, lv in zip(edges[:-1], edges[1:], self._levels(), strict=True)]
+            [
+                np.full(e1 - e0, lv)
+                for e0, e1, lv in zip(edges[:-1], edges[1:], self._levels(), strict=True)
+            ]
         )
 
     def _shape_total(self, n: int) -> float:
         edges = self._boundaries(n)
         return float(
-            sum((e1 - e0) * lv for e0, e1, lv in zip(edges[:-1], edges[1:], self._levels(), strict=True))
+            sum(
+                (e1 - e0) * lv
+                for e0, e1, lv in zip(edges[:-1], edges[1:], self._levels(), strict=True)
+            )
         )

@@ -24,9 +24,7 @@ class Power(Schedule):
 
     def _validate(self):
         object.__setattr__(self, "p", check_greater("p", self.p, 0.0))
-        object.__setattr__(
-            self, "final", check_in_interval("final", self.final, 0.0, self.peak)
-        )
+        object.__setattr__(self, "final", check_in_interval("final", self.final, 0.0, self.peak))
 
     def _shape(self, n: int) -> np.ndarray:
         return self.final + (self.peak - self.final) * (1.0 - np.arange(n) / n) ** self.p

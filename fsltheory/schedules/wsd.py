@@ -56,9 +56,7 @@ class WSD(Schedule):
         object.__setattr__(
             self, "decay", check_in_interval("decay", self.decay, 0.0, 1.0, closed="right")
         )
-        object.__setattr__(
-            self, "final", check_in_interval("final", self.final, 0.0, self.peak)
-        )
+        object.__setattr__(self, "final", check_in_interval("final", self.final, 0.0, self.peak))
         if self.shape not in _SHAPES:
             raise ValueError(f"shape={self.shape!r} is invalid: expected one of {_SHAPES}")
         if self.shape == "exponential" and self.final <= 0:
