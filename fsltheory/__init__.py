@@ -8,6 +8,7 @@ Every public name has exactly one import path: ``from fsltheory import X``.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .exact import expected_risk, max_stable_lr
 from .model import PowerLawModel
 from .rng import as_generator
 from .schedules import (
@@ -24,6 +25,16 @@ from .schedules import (
     Schedule,
     parse_schedule,
 )
+from .sgd import simulate_sgd
+from .symbolic.asymptotics import (
+    KernelAsymptotic,
+    constant_lr_noise,
+    exp_decay_noise_I1,
+    exp_decay_noise_I2,
+    forgetting_asymptotic,
+    signal_asymptotic,
+    wsd_forgetting_bound,
+)
 
 try:
     __version__ = version("fsltheory")
@@ -35,6 +46,9 @@ __all__ = [
     # model
     "PowerLawModel",
     "as_generator",
+    # exact expected risk (reference §8.1)
+    "expected_risk",
+    "max_stable_lr",
     # schedules
     "ArraySchedule",
     "Constant",
@@ -48,4 +62,14 @@ __all__ = [
     "Schedule",
     "WSD",
     "parse_schedule",
+    # Monte-Carlo SGD
+    "simulate_sgd",
+    # kernel asymptotics (SymPy)
+    "KernelAsymptotic",
+    "constant_lr_noise",
+    "exp_decay_noise_I1",
+    "exp_decay_noise_I2",
+    "forgetting_asymptotic",
+    "signal_asymptotic",
+    "wsd_forgetting_bound",
 ]

@@ -23,12 +23,84 @@ def timed(fn, *args, repeat: int = 1, **kw):
 
 def bench_exact(quick: bool) -> None:
     """Exact engine, M = 1e6 and N = inf, K = 1e6 WSD steps vs the plain full recursion."""
-    raise NotImplementedError
+    import numpy as np
+
+    from fsltheory import WSD, PowerLawModel, expected_risk
+
+    M, steps = (10_000, 10_000) if quick else (1_000_000, 1_000_000)
+    model = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=M)
+    sched = WSD(peak=0.1, decay=0.2, final=0.001, shape="exponential")
+    expected_risk(model, sched, 10)  # load the compiled kernels
+    t_fast, curve = timed(expected_risk, model, sched, steps, record=1000, repeat=3)
+
+    def plain(n_steps: int) -> np.ndarray:
+        """Reference §8.1 on every mode, one vectorised numpy step at a time."""
+        lam = model.eigenvalues()
+        m = model.theta_star() ** 2
+        tail, sigma2 = model.tail_error(), model.sigma2
+        lrs = sched.lrs(steps)
+        risk = np.empty(n_steps + 1)
+        for k in range(n_steps + 1):
+            total = lam @ m + tail
+            risk[k] = 0.5 * total
+            if k == n_steps:
+                break
+            eta = lrs[k]
+            m = (1 - eta * lam) ** 2 * m + eta**2 * (lam * (total + sigma2) + lam**2 * m)
+        return risk
+
+    n_slice = 20 if quick else 50
+    t_slice, ref = timed(plain, n_slice)
+    t_plain = t_slice * steps / n_slice
+    head = expected_risk(model, sched, steps, record=np.arange(n_slice + 1))
+    err = float(np.max(np.abs(head.excess_risk / ref - 1)))
+    print(
+        f"[exact] M={M} (N=inf) x K={steps} WSD, one core: expected_risk {t_fast:.3f} s "
+        f"({curve.meta['method']}, {curve.meta['nodes']} nodes; target <= 1 s at full size); "
+        f"plain numpy full spectrum ~{t_plain:.0f} s (timed on {n_slice} steps, "
+        f"extrapolated); ratio {t_plain / t_fast:.0f}x (target >= 1000x); "
+        f"max rel. diff on those steps {err:.1e}; final excess risk {curve.final:.6g}"
+    )
 
 
 def bench_mc(quick: bool) -> None:
     """Monte Carlo on the B.1 workload: 200 runs x M = 128 x 1e4 steps."""
-    raise NotImplementedError
+    import numpy as np
+
+    from fsltheory import Cosine, PowerLawModel, simulate_sgd
+
+    # Appendix B.1: M = N = 128 top features, sigma = 3, batch 1, cosine from peak 0.01
+    runs, steps = (20, 1000) if quick else (200, 10_000)
+    model = PowerLawModel(beta=3.0, s=0.5, sigma2=9.0, M=128, N=128)
+    sched = Cosine(peak=0.01, final=0.001)
+    simulate_sgd(model, sched, 10, runs=2, rng=0)  # load the compiled kernels
+    t_fast, curve = timed(simulate_sgd, model, sched, steps, runs=runs, rng=0, repeat=3)
+
+    def plain(n_steps: int) -> np.ndarray:
+        """The textbook loop: all runs at once, one numpy step at a time (same model)."""
+        rng = np.random.default_rng(0)
+        lam, theta = model.eigenvalues(), model.theta_star()
+        sq, tail, sigma = np.sqrt(lam), model.tail_error(), np.sqrt(model.sigma2)
+        lrs = sched.lrs(steps)
+        v = np.zeros((runs, model.M))
+        risk = np.empty((n_steps, runs))
+        for k in range(n_steps):
+            risk[k] = 0.5 * (((v - theta) ** 2) @ lam + tail)
+            x = rng.standard_normal((runs, model.M)) * sq
+            y = x @ theta + np.sqrt(tail) * rng.standard_normal(runs)
+            y += sigma * rng.standard_normal(runs)
+            v -= lrs[k] * (np.einsum("ij,ij->i", x, v) - y)[:, None] * x
+        return risk
+
+    n_slice = max(50, steps // 20)
+    t_slice, _ = timed(plain, n_slice)
+    t_plain = t_slice * steps / n_slice
+    print(
+        f"[mc]    {runs} runs x M={model.M} x K={steps}: simulate_sgd {t_fast:.2f} s "
+        f"(target <= 3 s at full size); plain numpy loop ~{t_plain:.1f} s "
+        f"(timed on {n_slice} steps, extrapolated); ratio {t_plain / t_fast:.0f}x; "
+        f"final excess risk {curve.final:.5f} +- {curve.excess_risk_se[-1]:.5f}"
+    )
 
 
 def bench_fsl(quick: bool) -> None:
@@ -43,7 +115,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     for name, fn in (("exact", bench_exact), ("mc", bench_mc), ("fsl", bench_fsl)):
         if args.only in (None, name):
-            fn(args.quick)
+            try:
+                fn(args.quick)
+            except NotImplementedError:  # a section whose engine has not landed yet
+                print(f"[{name}] not implemented yet")
     return 0
 
 

@@ -1,0 +1,229 @@
+"""The numba hot loops of the FSL evaluator: exponential-sum convolutions in ``O(K q)``.
+
+With the forgetting kernel written as ``K(t) = sum_q w_q exp(-rho_q t)``
+(:class:`fsltheory.kernels.ExpSum`), a convolution ``sum_i K(T_k - tau_i) x_i`` over the
+past is ``sum_q w_q S_q(k)`` with per-node states that obey a one-step recursion: the state
+decays by ``exp(-rho_q eta_k)`` across step ``k`` and then receives that step's input.
+
+The loops are dominated by those ``q`` exponentials per step.  ``math.exp`` does not
+vectorise in numba without Intel's SVML, so :func:`_vexp` is a branch-free exponential
+(Cody-Waite reduction ``x = k ln2 + r``, ``|r| <= ln2/2``, degree-12 Taylor polynomial,
+``2^k`` assembled in the exponent bits) that LLVM turns into SIMD code: about 4x faster than
+scalar ``math.exp`` at a relative error below 4e-16 (tested on ``[-700, 0]``; inputs below
+-700 are clamped, i.e. ``exp(-700) ~ 1e-304`` stands for 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["physical_sums", "intrinsic_sums", "expsum_values"]
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.6931471803691238
+_LN2_LO = 1.9082149292705877e-10
+#: adding 1.5 * 2^52 rounds a double to an integer kept in its low mantissa bits
+_SHIFT = 6755399441055744.0
+#: no reassociation (that would undo the rounding trick), but contraction to FMA is fine
+_FM = {"contract", "arcp", "nsz", "afn"}
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _vexp(x, out, bits, fbits):
+    """``out[:] = exp(x[:])`` for ``x <= 0``; ``fbits`` is ``bits.view(float64)`` scratch."""
+    n = x.size
+    for j in range(n):
+        xv = x[j]
+        xv = xv if xv > -700.0 else -700.0
+        t = xv * _LOG2E + _SHIFT
+        kf = t - _SHIFT
+        r = xv - kf * _LN2_HI - kf * _LN2_LO
+        p = 1.0 / 479001600.0
+        p = p * r + 1.0 / 39916800.0
+        p = p * r + 1.0 / 3628800.0
+        p = p * r + 1.0 / 362880.0
+        p = p * r + 1.0 / 40320.0
+        p = p * r + 1.0 / 5040.0
+        p = p * r + 1.0 / 720.0
+        p = p * r + 1.0 / 120.0
+        p = p * r + 1.0 / 24.0
+        p = p * r + 1.0 / 6.0
+        p = p * r + 0.5
+        p = p * r + 1.0
+        p = p * r + 1.0
+        out[j] = p
+        fbits[j] = t + 1023.0  # low bits now hold k + 1023
+    for j in range(n):
+        bits[j] = bits[j] << 52  # ... moved into the exponent field: the double 2^k
+    for j in range(n):
+        out[j] *= fbits[j]
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def vexp(x):
+    """Array version of :func:`_vexp` (for tests)."""
+    out = np.empty(x.size)
+    bits = np.empty(x.size, np.int64)
+    _vexp(x, out, bits, bits.view(np.float64))
+    return out
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def expsum_values(weights, rates, t):
+    """``f(t_i) = sum_q w_q exp(-rho_q t_i)`` for every ``t_i >= 0`` (``O(len(t) q)``)."""
+    q = rates.size
+    out = np.empty(t.size)
+    x = np.empty(q)
+    d = np.empty(q)
+    bits = np.empty(q, np.int64)
+    fb = bits.view(np.float64)
+    for i in range(t.size):
+        for j in range(q):
+            x[j] = -rates[j] * t[i]
+        _vexp(x, d, bits, fb)
+        acc = 0.0
+        for j in range(q):
+            acc += weights[j] * d[j]
+        out[i] = acc
+    return out
+
+
+@njit(cache=True)
+def _emit(states_a, states_b, weights):
+    a = 0.0
+    b = 0.0
+    for j in range(weights.size):
+        a += weights[j] * states_a[j]
+        b += weights[j] * states_b[j]
+    return a, b
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def physical_sums(eta, u_label, u_signal, rates, weights, rec):
+    """``sum_{i<k} K(T_k - T_{i+1}) u_i`` for ``u = u_label, u_signal`` at steps ``rec``.
+
+    ``S_q(k+1) = exp(-rho_q eta_k) S_q(k) + u_k``, ``S_q(0) = 0``: the input of update ``k``
+    lands at ``T_{k+1}`` and is then forgotten over ``T_k' - T_{k+1}``.  ``rec`` must be
+    sorted, unique, within ``[0, K]``.  The decay factors are reused while ``eta_k`` repeats
+    (constant and WSD-stable phases cost no exponentials).
+    """
+    K = eta.size
+    q = rates.size
+    R = rec.size
+    s_lab = np.zeros(q)
+    s_sig = np.zeros(q)
+    x = np.empty(q)
+    dec = np.empty(q)
+    bits = np.empty(q, np.int64)
+    fb = bits.view(np.float64)
+    out_lab = np.zeros(R)
+    out_sig = np.zeros(R)
+    last = -1.0
+    r = 0
+    for k in range(K + 1):
+        while r < R and rec[r] == k:
+            out_lab[r], out_sig[r] = _emit(s_lab, s_sig, weights)
+            r += 1
+        if r == R or k == K:
+            break
+        e = eta[k]
+        if e != last:
+            for j in range(q):
+                x[j] = -rates[j] * e
+            _vexp(x, dec, bits, fb)
+            last = e
+        ul = u_label[k]
+        us = u_signal[k]
+        for j in range(q):
+            s_lab[j] = dec[j] * s_lab[j] + ul
+            s_sig[j] = dec[j] * s_sig[j] + us
+    return out_lab, out_sig
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def _psi(y, E, ps):
+    """``ps[n, :] = psi_n(y)``, ``psi_n(y) = int_0^1 e^{-y(1-u)} u^n/n! du``, ``n = 0..3``.
+
+    ``E = exp(-y)``.  Series ``sum_m (-y)^m / (m+n+1)!`` (11 terms) for ``y < 1/4``, where
+    the first omitted term is below ``4^-11 / 12! < 1e-15`` relative; the recurrence
+    ``psi_n = (1/n! - psi_{n-1}) / y`` otherwise (cancellation costs at most a factor
+    ``24 / y^4 < 7e3`` on ``psi_3``, i.e. < 1e-12).  Both are computed and one is selected,
+    and the loops run over the nodes innermost, so everything vectorises.
+    """
+    q = y.size
+    for n in range(4):
+        for j in range(q):
+            ps[n, j] = 1.0
+    # (n+1)! psi_n = 1 + m/(n+2) (1 + m/(n+3) (1 + ...)), m = -y, nested from the inside
+    for i in range(10, 0, -1):
+        for n in range(4):
+            c = 1.0 / (i + 1.0 + n)
+            for j in range(q):
+                ps[n, j] = 1.0 - y[j] * c * ps[n, j]
+    for j in range(q):
+        v = y[j]
+        vs = v if v > 0.25 else 0.25  # keep the unused branch finite
+        inv = 1.0 / vs
+        r0 = (1.0 - E[j]) * inv
+        r1 = (1.0 - r0) * inv
+        r2 = (0.5 - r1) * inv
+        r3 = (1.0 / 6.0 - r2) * inv
+        small = v < 0.25
+        ps[0, j] = ps[0, j] if small else r0
+        ps[1, j] = ps[1, j] / 2.0 if small else r1
+        ps[2, j] = ps[2, j] / 6.0 if small else r2
+        ps[3, j] = ps[3, j] / 24.0 if small else r3
+
+
+@njit(cache=True, fastmath=_FM, error_model="numpy")
+def intrinsic_sums(eta, gam, cubic, rates, weights, rec):
+    """Intrinsic-time convolutions ``int_0^{T_k} K(T_k - z) gamma(z) [1 | e(z)] dz`` at ``rec``.
+
+    On step ``k`` (``z = T_k + x``, ``0 <= x <= eta_k``) ``gamma = gam[k]`` is constant and
+    ``e`` is the cubic ``sum_n cubic[k, n] (x/eta)^n`` through its values at
+    ``x/eta = 0, 1/3, 2/3, 1``, so each step's input is exact up to ``O(e^(4) eta^4)``:
+    ``int_0^eta e^{-rho (eta - x)} x^n dx = eta^{n+1} n! psi_n(rho eta)``.
+    """
+    K = eta.size
+    q = rates.size
+    R = rec.size
+    s_lab = np.zeros(q)
+    s_sig = np.zeros(q)
+    y = np.empty(q)
+    x = np.empty(q)
+    dec = np.empty(q)
+    bits = np.empty(q, np.int64)
+    fb = bits.view(np.float64)
+    ps = np.empty((4, q))
+    out_lab = np.zeros(R)
+    out_sig = np.zeros(R)
+    last = -1.0
+    r = 0
+    for k in range(K + 1):
+        while r < R and rec[r] == k:
+            out_lab[r], out_sig[r] = _emit(s_lab, s_sig, weights)
+            r += 1
+        if r == R or k == K:
+            break
+        e = eta[k]
+        if e != last:
+            for j in range(q):
+                y[j] = rates[j] * e
+                x[j] = -y[j]
+            _vexp(x, dec, bits, fb)
+            _psi(y, dec, ps)
+            last = e
+        g = gam[k] * e
+        a0 = cubic[k, 0]
+        a1 = cubic[k, 1]
+        a2 = 2.0 * cubic[k, 2]
+        a3 = 6.0 * cubic[k, 3]
+        for j in range(q):
+            s_lab[j] = dec[j] * s_lab[j] + g * ps[0, j]
+            s_sig[j] = dec[j] * s_sig[j] + g * (
+                a0 * ps[0, j] + a1 * ps[1, j] + a2 * ps[2, j] + a3 * ps[3, j]
+            )
+    return out_lab, out_sig

@@ -1,0 +1,339 @@
+"""The Functional Scaling Law evaluator, in intrinsic and in physical time (reference §2).
+
+The FSL (Theorems 4.2-4.5, eqs. 9 and 11) predicts the expected excess risk as
+
+.. math::
+
+   \\mathcal E(t) \\approx c_0\\,\\delta_M + c_1\\,e(t)
+     + c_2 \\int_0^t \\mathcal K(t-z)\\,e(z)\\,\\gamma(z)\\,dz
+     + c_3\\,\\sigma^2 \\int_0^t \\mathcal K(t-z)\\,\\gamma(z)\\,dz ,
+
+with the intrinsic-time schedule ``gamma`` (``eta_k / B_k`` on ``[T_k, T_{k+1})``, eq. 8) and
+``e, K, delta_M`` the proxies or the finite top-M sums of :mod:`fsltheory.kernels`.  The
+four pieces are returned by :func:`fsl_terms` under the keys ``approx``, ``signal``,
+``noise_signal`` and ``noise_label`` (the latter already multiplied by ``sigma^2``).
+
+Time conventions
+----------------
+``time="intrinsic"`` evaluates the integrals above exactly for the piecewise-constant
+``gamma`` at ``t = T_k`` (up to a cubic interpolation of ``e`` inside each step, an
+error ``O(e^(4) eta^4)`` per step).
+
+``time="physical"`` is the step-indexed discretisation of Appendix B.1 (reference §2.7,
+§8.2), with ``gamma dz -> eta_i^2 / B_i`` per update::
+
+    E_k = c0 delta + c1 e(T_k) + c2 sum_{i<k} K(T_k - T_{i+1}) e(T_i) eta_i^2/B_i
+                               + c3 sigma^2 sum_{i<k} K(T_k - T_{i+1}) eta_i^2/B_i .
+
+Index alignment (our ``T_k = eta_0 + ... + eta_{k-1}``, :mod:`fsltheory.schedules.base`):
+update ``i`` (``v_i -> v_{i+1}``) injects noise whose size is set by the state it starts
+from, hence ``e(T_i)``, and the injected noise then sits in ``v_{i+1}`` at time ``T_{i+1}``
+and is forgotten over ``T_k - T_{i+1}``.  This is what the exact mean recursion does
+(reference §8.1: the noise added at step ``i`` is damped by
+``prod_{l=i+1}^{k-1} (1 - eta_l lambda_j)^2 ~ exp(-2 lambda_j (T_k - T_{i+1}))``).  The
+paper's 1-based ``T(i) = sum_{j<=i} eta_j`` in B.1 is our ``T_{i+1}``, so its
+``K(T(k) - T(i))`` is the same forgetting time.  Its ``T(k)^{-s}`` signal is replaced by the
+proxy ``e(T_k) = (1 + T_k)^{-s}``, finite at ``k = 0`` (the two agree for ``T >> 1``).
+
+Constants and the factor 1/2
+----------------------------
+The paper's FSL holds up to unspecified constants (``~=``).  ``coef=None`` means all ones,
+as in B.1.  Every engine of fsltheory reports ``E = 1/2 ||W^T v - theta*||_H^2`` (eq. 3)
+including the 1/2; with the finite kernels, the first-order truncation of the exact mean
+recursion is the FSL with every coefficient equal to ``1/2`` (see the Neumann series,
+reference §2.6), while for the proxies the constants also absorb ``Gamma(s)/(beta 2^s)``-type
+factors.  :func:`fsltheory.fit_fsl` fits them by least squares, as B.1 does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._fsl_loops import expsum_values, intrinsic_sums, physical_sums
+from ._validate import check_greater, check_in_interval, check_int, check_lr_array
+from .curve import RiskCurve, record_steps
+from .kernels import (
+    DIRECT_MAX,
+    _check_finite_ok,
+    _check_kernel,
+    approximation_error,
+    forgetting_kernel,
+    kernel_expsum,
+    signal_function,
+)
+from .schedules import ArraySchedule, Schedule
+
+__all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
+
+#: the keys of :func:`fsl_terms`, in the order of the coefficients ``c0..c3``
+TERMS = ("approx", "signal", "noise_signal", "noise_label")
+TIMES = ("physical", "intrinsic")
+METHODS = ("fast", "naive")
+
+
+def learning_rates(schedule, steps) -> np.ndarray:
+    """The ``eta_k`` array from a :class:`Schedule` (``steps`` required unless it is an
+    :class:`ArraySchedule`) or from a 1-d array (``steps`` defaults to its length)."""
+    if isinstance(schedule, Schedule):
+        if steps is None:
+            if isinstance(schedule, ArraySchedule):
+                return schedule.lrs()
+            raise ValueError(
+                "steps=None is invalid for a parametric schedule: expected the horizon K "
+                "(an integer >= 1)"
+            )
+        return schedule.lrs(check_int("steps", steps, 1))
+    arr = check_lr_array("schedule", schedule)
+    if steps is not None and check_int("steps", steps, 1) != arr.size:
+        raise ValueError(
+            f"steps={steps!r} is invalid: the learning-rate array has length {arr.size}, "
+            f"so steps must be {arr.size} or None"
+        )
+    return arr
+
+
+def batch_sizes(batch, steps: int) -> np.ndarray:
+    """``B_k`` for ``k < steps`` from a number ``> 0`` or an array of length ``steps``."""
+    b = np.asarray(batch, dtype=float)
+    if b.ndim == 0:
+        return np.full(steps, check_greater("batch", batch, 0.0))
+    if b.shape != (steps,):
+        raise ValueError(
+            f"batch of shape {b.shape} is invalid: expected a number > 0 or an array of "
+            f"length steps={steps}"
+        )
+    bad = ~np.isfinite(b) | (b <= 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"batch[{k}]={float(b[k])!r} is invalid: expected batch > 0")
+    return b
+
+
+def _check_choice(name: str, value, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
+    return value
+
+
+def _kernel_function(model, kernel: str, t_max: float, rtol: float):
+    """``K`` as a direct callable (closed form or term-by-term sum; the naive reference)."""
+    if kernel == "finite" and model.M > DIRECT_MAX:
+        return kernel_expsum(model, "forgetting", kernel, t_max, rtol)
+    return lambda t: forgetting_kernel(t, model, kernel)
+
+
+def _signal_values(model, kernel: str, t: np.ndarray, rtol: float, method: str) -> np.ndarray:
+    """``e(t)``: closed form (proxy), compiled exponential sum (finite, fast) or the direct
+    term-by-term sum (finite, naive; compressed beyond ``DIRECT_MAX`` modes)."""
+    if kernel == "finite" and (method == "fast" or model.M > DIRECT_MAX):
+        f = kernel_expsum(model, "signal", kernel, float(t.max()), rtol)
+        return expsum_values(f.weights, f.rates, np.ascontiguousarray(t, dtype=float))
+    return signal_function(t, model, kernel)
+
+
+def _naive_physical(kern, T, u_lab, u_sig, rec, progress):
+    from tqdm.auto import tqdm
+
+    lab = np.zeros(rec.size)
+    sig = np.zeros(rec.size)
+    for r, k in enumerate(tqdm(rec, disable=not progress, desc="FSL (naive)")):
+        if k == 0:
+            continue
+        kv = kern(T[k] - T[1 : k + 1])
+        lab[r] = kv @ u_lab[:k]
+        sig[r] = kv @ u_sig[:k]
+    return lab, sig
+
+
+def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
+    """4-point Gauss-Legendre on every step, with ``K`` and ``e`` evaluated directly."""
+    from tqdm.auto import tqdm
+
+    xg, wg = np.polynomial.legendre.leggauss(4)
+    z = T[:-1, None] + eta[:, None] * (1.0 + xg[None, :]) / 2.0
+    wz = (gam * eta / 2.0)[:, None] * wg[None, :]
+    ez = sig_fn(z.ravel()).reshape(z.shape)
+    lab = np.zeros(rec.size)
+    sig = np.zeros(rec.size)
+    for r, k in enumerate(tqdm(rec, disable=not progress, desc="FSL (naive)")):
+        if k == 0:
+            continue
+        kv = kern(T[k] - z[:k]) * wz[:k]
+        lab[r] = kv.sum()
+        sig[r] = (kv * ez[:k]).sum()
+    return lab, sig
+
+
+def _compute_terms(
+    model, schedule, steps, batch, kernel, time, record, method, rtol, progress
+) -> tuple[dict, np.ndarray, np.ndarray, dict]:
+    _check_kernel(kernel)
+    _check_finite_ok(model, kernel)
+    _check_choice("time", time, TIMES)
+    _check_choice("method", method, METHODS)
+    rtol = check_in_interval("rtol", rtol, 1e-14, 1e-2)
+    eta = learning_rates(schedule, steps)
+    K = eta.size
+    b = batch_sizes(batch, K)
+    rec = record_steps(record, K)
+    T = np.concatenate([[0.0], np.cumsum(eta)])
+    t_max = float(T[-1])
+    e_T = _signal_values(model, kernel, T, rtol, method)
+    meta = {"kernel": kernel, "time": time, "method": method, "rtol": rtol}
+    if method == "fast":
+        kern = kernel_expsum(model, "forgetting", kernel, t_max, rtol)
+        meta["nodes"] = len(kern)
+    else:
+        kern = _kernel_function(model, kernel, t_max, rtol)
+    if time == "physical":
+        u_lab = eta**2 / b
+        u_sig = e_T[:-1] * u_lab
+        if method == "fast":
+            lab, sig = physical_sums(eta, u_lab, u_sig, kern.rates, kern.weights, rec)
+        else:
+            lab, sig = _naive_physical(kern, T, u_lab, u_sig, rec, progress)
+    else:
+        gam = eta / b
+        if method == "fast":
+            # cubic through e at x/eta = 0, 1/3, 2/3, 1 of each step, in powers of x/eta
+            f0, f3 = e_T[:-1], e_T[1:]
+            inner = np.concatenate([T[:-1] + eta / 3.0, T[:-1] + 2.0 * eta / 3.0])
+            inner = _signal_values(model, kernel, inner, rtol, method)
+            f1, f2 = inner[:K], inner[K:]
+            cubic = np.stack(
+                [
+                    f0,
+                    (-11.0 * f0 + 18.0 * f1 - 9.0 * f2 + 2.0 * f3) / 2.0,
+                    (18.0 * f0 - 45.0 * f1 + 36.0 * f2 - 9.0 * f3) / 2.0,
+                    (-9.0 * f0 + 27.0 * f1 - 27.0 * f2 + 9.0 * f3) / 2.0,
+                ],
+                axis=1,
+            )
+            lab, sig = intrinsic_sums(eta, gam, cubic, kern.rates, kern.weights, rec)
+        else:
+            sig_fn = lambda t: _signal_values(model, kernel, t, rtol, method)
+            lab, sig = _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress)
+    terms = {
+        "approx": np.full(rec.size, approximation_error(model, kernel)),
+        "signal": e_T[rec],
+        "noise_signal": sig,
+        "noise_label": model.sigma2 * lab,
+    }
+    return terms, eta, rec, meta
+
+
+def fsl_terms(
+    model,
+    schedule,
+    steps=None,
+    *,
+    batch=1,
+    kernel: str = "proxy",
+    time: str = "physical",
+    record=None,
+    method: str = "fast",
+    rtol: float = 1e-10,
+    progress: bool = False,
+) -> dict[str, np.ndarray]:
+    """The four FSL terms at the recorded steps: the basis of the B.1 least-squares fit.
+
+    Parameters
+    ----------
+    model : PowerLawModel
+        Supplies ``s, beta, sigma^2, M`` (and ``N``: ``approx`` is 0 when ``N == M``).
+    schedule : Schedule or array_like
+        Learning rates; a 1-d array gives ``eta_k`` directly.
+    steps : int, optional
+        Horizon ``K``; required for a parametric :class:`Schedule`.
+    batch : float or array_like
+        Batch size ``B`` (``> 0``), or one per step; ``gamma = eta / B`` (eq. 8).
+    kernel : {'proxy', 'finite'}
+        ``e, K = (1+t)^{-s}, (1+t)^{-(2-1/beta)}`` with ``delta ~ M^{-s beta}``, or the top-M
+        sums ``e_M, K_M`` with the exact ``delta_M`` (:mod:`fsltheory.kernels`).
+    time : {'physical', 'intrinsic'}
+        B.1's step sums, or the intrinsic-time integrals of eq. (9)/(11) (module docstring).
+    record : None, int or array_like
+        Steps to report (:func:`fsltheory.curve.record_steps`).
+    method : {'fast', 'naive'}
+        ``'fast'``: exponential-sum recursion, ``O(K q)`` with ``q ~ 50-300`` nodes.
+        ``'naive'``: the direct ``O(K x len(record))`` double sum with ``K`` evaluated in
+        closed form / term by term; kept as the reference.
+    rtol : float
+        Relative accuracy of the exponential-sum kernels (``'fast'``).
+    progress : bool
+        Show a progress bar (``'naive'`` only; ``'fast'`` is a single compiled loop).
+
+    Returns
+    -------
+    dict
+        ``{"approx", "signal", "noise_signal", "noise_label"}``, each an array over the
+        recorded steps; ``noise_label`` includes the factor ``sigma^2``.
+
+    Examples
+    --------
+    >>> from fsltheory import PowerLawModel, Constant
+    >>> m = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=64, N=64)
+    >>> terms = fsl_terms(m, Constant(peak=0.05), 100, record=[0, 100])
+    >>> sorted(terms), float(terms["noise_label"][0])
+    (['approx', 'noise_label', 'noise_signal', 'signal'], 0.0)
+    """
+    terms, *_ = _compute_terms(
+        model, schedule, steps, batch, kernel, time, record, method, rtol, progress
+    )
+    return terms
+
+
+def coefficients(coef) -> tuple[float, float, float, float]:
+    """``(c0, c1, c2, c3)`` from ``None`` (all ones), ``(c1, c2, c3)`` (``c0 = 1``) or 4 values."""
+    if coef is None:
+        return (1.0, 1.0, 1.0, 1.0)
+    c = [float(x) for x in np.asarray(coef, dtype=float).ravel()]
+    if len(c) == 3:
+        c = [1.0, *c]
+    if len(c) != 4 or not all(math.isfinite(x) for x in c):
+        raise ValueError(
+            f"coef={coef!r} is invalid: expected None, (c1, c2, c3) or (c0, c1, c2, c3), finite"
+        )
+    return tuple(c)
+
+
+def fsl_curve(
+    model,
+    schedule,
+    steps=None,
+    *,
+    batch=1,
+    kernel: str = "proxy",
+    time: str = "physical",
+    coef=None,
+    record=None,
+    method: str = "fast",
+    rtol: float = 1e-10,
+    progress: bool = False,
+) -> RiskCurve:
+    """The FSL prediction of the expected excess risk as a :class:`RiskCurve`.
+
+    ``E = c0 approx + c1 signal + c2 noise_signal + c3 noise_label`` with the terms of
+    :func:`fsl_terms` (same parameters).  ``coef=None`` sets every constant to 1, as the
+    paper's B.1 does; pass ``(c1, c2, c3)`` (then ``c0 = 1``) or ``(c0, c1, c2, c3)``, e.g.
+    from :func:`fsltheory.fit_fsl`.  With ``kernel='finite'`` the first-order Neumann
+    truncation of the exact dynamics corresponds to ``coef=(0.5, 0.5, 0.5, 0.5)`` (the
+    factor 1/2 of eq. 3).
+
+    Examples
+    --------
+    >>> from fsltheory import PowerLawModel, Cosine
+    >>> m = PowerLawModel(beta=3.0, s=0.5, sigma2=9.0, M=128, N=128)
+    >>> c = fsl_curve(m, Cosine(peak=0.01, final=0.001), 10_000, record=50)
+    >>> c.engine, c.step[-1], bool(c.final < c.excess_risk[0])
+    ('fsl', 10000, True)
+    """
+    c = coefficients(coef)
+    terms, eta, rec, meta = _compute_terms(
+        model, schedule, steps, batch, kernel, time, record, method, rtol, progress
+    )
+    risk = sum(ci * terms[name] for ci, name in zip(c, TERMS, strict=True))
+    meta["coef"] = c
+    return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=meta)

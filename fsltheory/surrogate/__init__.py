@@ -1,0 +1,50 @@
+"""The FSL as a loss-curve surrogate: fit real LLM loss curves, predict unseen schedules,
+optimise the schedule, side by side with the multi-power law and the momentum law (issue #5).
+
+Modules: :mod:`.curves` (loss curves in and out), :mod:`.datasets` (the MPL and Schaipp et al.
+data sets), :mod:`.kernels` (O(K q) sums over learning-rate decrements), :mod:`.law` (the
+common interface), :mod:`.fsl_law`, :mod:`.mpl`, :mod:`.momentum` (the three laws),
+:mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`.
+"""
+
+from .curves import LossCurve, detect_warmup, read_loss_csv, smooth_loss, write_loss_csv
+from .datasets import (
+    MPL_PUBLISHED_METRICS,
+    MPL_PUBLISHED_PARAMS,
+    MPL_TEST,
+    MPL_TRAIN,
+    SchaippRuns,
+    load_mpl_curves,
+    mpl_schedule,
+    read_mpl_curve,
+)
+from .fitting import FitResult, fit_law
+from .fsl_law import FSLLaw
+from .law import LAWS, SurrogateLaw, law_from_dict, load_law
+from .momentum import MomentumLaw
+from .mpl import MultiPowerLaw
+
+__all__ = [
+    "LossCurve",
+    "detect_warmup",
+    "read_loss_csv",
+    "smooth_loss",
+    "write_loss_csv",
+    "MPL_PUBLISHED_METRICS",
+    "MPL_PUBLISHED_PARAMS",
+    "MPL_TEST",
+    "MPL_TRAIN",
+    "SchaippRuns",
+    "load_mpl_curves",
+    "mpl_schedule",
+    "read_mpl_curve",
+    "FitResult",
+    "fit_law",
+    "FSLLaw",
+    "LAWS",
+    "SurrogateLaw",
+    "law_from_dict",
+    "load_law",
+    "MomentumLaw",
+    "MultiPowerLaw",
+]

@@ -1,0 +1,244 @@
+"""The practical FSL ansatz as a loss-curve law (reference §6.2, paper eq. 30 and Appendix B.2).
+
+.. math::
+   \\mathcal L_\\Theta(t) = L_0 + \\frac{c_1}{T(t)^s}
+   - c_2 \\sum_{k \\le t} (\\eta_{k-1}-\\eta_k)^+ \\Big(c_3 + \\frac1{T(k)^s}\\Big)
+     \\Big(1 - \\big(1 + c_4 (T(t) - T(k))\\big)^{-\\gamma}\\Big),
+   \\qquad T(t) = \\sum_{\\tau \\le t} \\eta_\\tau,
+
+seven parameters ``Theta = (L0, c1, c2, c3, c4, s, gamma)``.  ``T`` counts the warmup's
+learning-rate area (the loss at step ``t`` has seen all of it).
+
+Choices, and why
+----------------
+* **Clipped decrements** ``(eta_{k-1} - eta_k)^+`` (option ``clip=True``, the default): the
+  derivation (Step 2 of §6.2) splits ``phi(u) = phi(0) + int phi'`` for a *decaying*
+  schedule; a warmup ramp is not a decay, and unclipped it would enter as a negative
+  "loss drop" of size ``c2 c3 eta_peak`` that the constant ``L0`` must then absorb.  The
+  paper fits post-warmup only and does not say; a third-party reimplementation clips.
+* The same ``s`` in the signal term and in the LRD weight, ``gamma`` free (theory:
+  ``gamma = 1 - 1/beta``), as the paper fits.
+* The ``k = t`` term is zero (``T(t) - T(t) = 0``) and is left out exactly.
+
+Evaluation is O(K q) (see :mod:`fsltheory.surrogate.kernels`): the mixing weights of the
+kernel ``(1 + c4 x)^-gamma`` do not depend on ``k``, so the decayed sums of the
+decrements are parameter-free and cached per curve; the ``T(k)^-s`` factor is expanded in
+Chebyshev polynomials of ``log T(k)``, so that all ``s``-dependence is in a few coefficients
+and each evaluation during a fit costs only small matrix products.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.polynomial import chebyshev as npcheb
+from .kernels import decayed_sums, mixture_weights, rate_grid
+from .law import SurrogateLaw, _register
+
+__all__ = ["FSLLaw"]
+
+#: largest ``s`` the Chebyshev expansion is sized for (also the fit's upper bound)
+_S_MAX = 3.0
+#: target accuracy of the Chebyshev expansion of T^-s, relative to its largest value
+_CHEB_TOL = 1e-13
+
+
+def _cheb_degree(width: float, s_max: float = _S_MAX) -> int:
+    """Degree at which the Chebyshev coefficients of ``exp(-s x)`` on an interval of this width fall below tolerance."""
+    half = 0.5 * max(width, 1e-12)
+    for n in range(4, 200, 2):
+        c = npcheb.chebinterpolate(lambda u: np.exp(-s_max * half * u), n + 8)
+        if np.all(np.abs(c[n:]) < _CHEB_TOL * np.abs(c).max()):
+            return n
+    return 200
+
+
+class _Prep:
+    __slots__ = ("eta", "obs", "S", "Sk", "d", "logS_k", "active", "A1", "B1", "H1", "HB", "xa", "xb", "grid", "deg")
+
+
+def _below(a, S, obs):
+    """``A = sum_{k<t} a_k`` and ``B = sum_{k<t} a_k (S_t - S_k)`` at the steps ``obs``."""
+    ca = np.cumsum(a)[obs] - a[obs]
+    cs = np.cumsum(a * S)[obs] - a[obs] * S[obs]
+    return ca, S[obs] * ca - cs
+
+
+@_register
+class FSLLaw(SurrogateLaw):
+    """The FSL ansatz of §6.2 as a fit-and-predict law (7 parameters).
+
+    Options
+    -------
+    clip : bool
+        Use ``max(eta_{k-1} - eta_k, 0)`` (default ``True``; see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> law = FSLLaw(dict(L0=2.8, c1=1.2, c2=1.5, c3=175.0, c4=0.6, s=1.15, gamma=1.36))
+    >>> lrs = np.r_[np.linspace(1e-5, 1e-3, 100), np.full(900, 1e-3)]
+    >>> float(law.predict(lrs, at=[999])[0]) > 2.8
+    True
+    """
+
+    name = "fsl"
+    title = "FSL ansatz (Li et al. 2025, eq. 30)"
+    param_names = ("L0", "c1", "c2", "c3", "c4", "s", "gamma")
+    transforms = ("lin", "log", "log", "log", "log", "lin", "lin")
+    option_defaults = {"clip": True}
+
+    def _decrements(self, eta):
+        d = np.zeros_like(eta)
+        d[1:] = eta[:-1] - eta[1:]
+        return np.maximum(d, 0.0) if self.options["clip"] else d
+
+    def _prepare(self, lrs, obs, *, for_fit: bool = False):
+        p = _Prep()
+        eta = np.ascontiguousarray(lrs, dtype=float)
+        obs = np.ascontiguousarray(obs, dtype=np.int64)
+        n = int(obs[-1]) + 1
+        d = self._decrements(eta)[:n]
+        S = np.cumsum(eta[:n])
+        p.eta, p.obs, p.d, p.Sk = eta, obs, d, S
+        p.S = S[obs]
+        p.A1, p.B1 = _below(d, S, obs)
+        p.grid = rate_grid(eta, obs)
+        active = np.flatnonzero(d != 0)
+        p.active = active
+        q = len(p.grid)
+        if active.size == 0:
+            p.H1 = np.zeros((q, obs.size))
+            p.HB = np.zeros((1, q, obs.size))
+            p.xa, p.xb, p.deg, p.logS_k = 0.0, 1.0, 0, np.empty(0)
+            return p
+        if np.any(S[active] <= 0):
+            raise ValueError("the FSL law needs a positive learning-rate area T(k) at every decrement")
+        x = np.log(S[active])
+        xa, xb = float(x.min()), float(x.max())
+        if xb - xa < 1e-9:
+            xa, xb = xa - 0.5, xb + 0.5
+        p.xa, p.xb, p.logS_k = xa, xb, x
+        p.deg = _cheb_degree(xb - xa)
+        xh = (2.0 * x - xa - xb) / (xb - xa)
+        rows = np.zeros((p.deg + 2, n))
+        rows[0] = d
+        rows[1:, active] = d[active] * npcheb.chebvander(xh, p.deg).T
+        sums = decayed_sums(eta, rows, obs, p.grid, own=False)
+        p.H1, p.HB = sums[0], sums[1:]
+        return p
+
+    def _evaluate(self, p, theta, jac=False):
+        L0, c1, c2, c3, c4, s, gamma = (float(x) for x in theta)
+        mw = mixture_weights(p.grid, math.log(c4), gamma, derivs=jac)
+        W, T0, T1 = mw[:3]
+        a2 = np.zeros_like(p.d)
+        da2 = np.zeros_like(p.d)
+        if p.active.size:
+            a2[p.active] = p.d[p.active] * np.exp(-s * p.logS_k)
+            da2[p.active] = -p.logS_k * a2[p.active]
+            half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
+            cf = npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
+            H2 = np.tensordot(cf, p.HB, axes=(0, 0))
+        else:
+            H2 = np.zeros_like(p.H1)
+        A2, B2 = _below(a2, p.Sk, p.obs)
+        P1 = W @ p.H1 + T0 * p.A1 - T1 * p.B1
+        P2 = W @ H2 + T0 * A2 - T1 * B2
+        pw = p.S ** (-s)
+        drop1, drop2 = p.A1 - P1, A2 - P2
+        lrd = c2 * (c3 * drop1 + drop2)
+        pred = L0 + c1 * pw - lrd
+        if not jac:
+            return pred, None
+        Wl, Wg, T0l, T0g, T1l, T1g = mw[3:]
+        if p.active.size:
+            cfs = npcheb.chebinterpolate(
+                lambda u: -(mid + half * u) * np.exp(-s * (mid + half * u)), p.deg
+            )
+            H3 = np.tensordot(cfs, p.HB, axes=(0, 0))
+        else:
+            H3 = np.zeros_like(p.H1)
+        dA2, dB2 = _below(da2, p.Sk, p.obs)
+        P3 = W @ H3 + T0 * dA2 - T1 * dB2
+        dP1c = Wl @ p.H1 + T0l * p.A1 - T1l * p.B1
+        dP2c = Wl @ H2 + T0l * A2 - T1l * B2
+        dP1g = Wg @ p.H1 + T0g * p.A1 - T1g * p.B1
+        dP2g = Wg @ H2 + T0g * A2 - T1g * B2
+        J = np.empty((p.obs.size, 7))
+        J[:, 0] = 1.0
+        J[:, 1] = pw
+        J[:, 2] = -(c3 * drop1 + drop2)
+        J[:, 3] = -c2 * drop1
+        J[:, 4] = c2 * (c3 * dP1c + dP2c) / c4
+        J[:, 5] = -c1 * np.log(p.S) * pw - c2 * (dA2 - P3)
+        J[:, 6] = c2 * (c3 * dP1g + dP2g)
+        return pred, J
+
+    # ------------------------------------------------------------------ fitting
+    def default_bounds(self, curves):
+        ymin = min(float(c.loss.min()) for c in curves)
+        lo = np.array([0.0, 1e-6, 1e-4, 1e-4, 1e-4, 0.01, 0.02])
+        hi = np.array([ymin, 1e3, 1e4, 1e6, 1e5, _S_MAX, 3.0])
+        return lo, hi
+
+    def initial_guesses(self, curves, n, rng):
+        ymin = min(float(c.loss.min()) for c in curves)
+        peak = max(float(c.lrs.max()) for c in curves)
+        c0 = max(curves, key=lambda c: c.loss.size)
+        S0, y0 = float(c0.lr_area[0]), float(c0.loss[0])
+        out = []
+        for i in range(n):
+            L0 = ymin - (0.3 if i == 0 else rng.uniform(0.05, 1.0))
+            s = 0.5 if i == 0 else rng.uniform(0.2, 1.5)
+            c1 = max(y0 - L0, 1e-3) * S0**s
+            c2 = 1.0 if i == 0 else math.exp(rng.uniform(-3, 3))
+            c3 = 0.1 / (c2 * peak) if i == 0 else math.exp(rng.uniform(-3, 3)) / (c2 * peak)
+            c4 = 0.03 / peak * (1.0 if i == 0 else math.exp(rng.uniform(-2.5, 2.5)))
+            gamma = 0.6 if i == 0 else rng.uniform(0.2, 1.5)
+            out.append(np.array([L0, c1, c2, c3, c4, s, gamma]))
+        return out
+
+    # ------------------------------------------------------------------ final loss
+    def final_loss(self, lrs, *, grad: bool = False):
+        """``L(K-1)`` and ``dL/d eta_m`` for every ``m``, in O(K)."""
+        L0, c1, c2, c3, c4, s, gamma = (float(x) for x in self.theta)
+        eta = np.asarray(lrs, dtype=float)
+        K = eta.size
+        Tk = np.cumsum(eta)
+        T = float(Tk[-1])
+        raw = np.zeros(K)
+        raw[1:] = eta[:-1] - eta[1:]
+        if self.options["clip"]:
+            mask = raw >= 0
+            d = np.where(mask, raw, 0.0)
+        else:
+            mask = np.ones(K, dtype=bool)
+            d = raw
+        act = d != 0
+        if np.any(Tk[act] <= 0):
+            raise ValueError("the FSL law needs a positive learning-rate area T(k) at every decrement")
+        v = np.zeros(K)
+        v[act] = c3 + Tk[act] ** (-s)
+        delta = T - Tk  # T(K-1) - T(k)
+        lg = np.log1p(c4 * delta)
+        g = -np.expm1(-gamma * lg)  # 1 - (1 + c4 delta)^-gamma
+        L = L0 + c1 * T ** (-s) - c2 * float(np.sum(d * v * g))
+        if not grad:
+            return L
+        # (a) through the decrements
+        vg = np.where(mask, v * g, 0.0)
+        vg[~act & mask] = (c3 + np.where(Tk > 0, Tk, 1.0) ** (-s))[~act & mask] * g[~act & mask]
+        ta = np.zeros(K)
+        ta[1:] -= vg[1:]
+        ta[:-1] += vg[1:]
+        # (b) through T(k) in the weight: dT_k/d eta_m = [m <= k]
+        wb = np.zeros(K)
+        wb[act] = d[act] * g[act] * (-s) * Tk[act] ** (-s - 1)
+        tb = np.cumsum(wb[::-1])[::-1]
+        # (c) through T(K-1) - T(k): d/d eta_m = [m > k]
+        wc = d * v * gamma * c4 * np.exp(-(gamma + 1) * lg)
+        tc = np.concatenate([[0.0], np.cumsum(wc)[:-1]])
+        dL = -s * c1 * T ** (-s - 1) - c2 * (ta + tb + tc)
+        return L, dL

@@ -1,0 +1,643 @@
+"""The generic balancing engine: reduced objective in, optimal exponents out (reference §8.3).
+
+Write every quantity as ``X = B^{x_1} (log B)^{x_2}`` in the budget ``B`` (``D``, or ``C`` with
+``D = C/M``).  Up to constants a sum of terms is its largest term, so minimising the
+objective is minimising the largest term exponent, *lexicographically*: first the power of
+``B``, then the power of ``log B`` (log powers are independent, §8.3).  That is a linear
+program over the ordered pairs ``x_1 + epsilon x_2`` (``epsilon`` infinitesimal):
+
+    minimise t  subject to  exponent(term_i) <= t,  constraints (gamma <~ 1, T >~ 1, ...).
+
+A ``min(a, b)`` term is a union of two polyhedra, so every choice of branches is solved and
+the best kept.  Optimal points need not be unique: the engine also reports the range of each
+hyperparameter over the optimal set (the smallest optimal peak learning rate, the smallest
+sufficient WSD decay fraction, ...), each again an LP.
+
+How exact symbolic answers come out of small LPs
+------------------------------------------------
+1. At a grid of generic parameter points ``(s, beta)`` each LP is solved by enumerating its
+   vertices in floating point (at most a few thousand ``4 x 4`` solves).  That identifies
+   the optimal *basis*: which terms balance, which constraints bind, which branch is taken.
+2. The basis's linear system is re-solved exactly in ``QQ(s, beta)`` (SymPy DomainMatrix):
+   the answer is a rational function of ``(s, beta)``, valid wherever that basis stays optimal.
+3. Points are grouped by their exact answers; the factors of the differences between groups
+   that change sign on ``s > 0, beta > 1`` (:func:`~fsltheory.symbolic.positivity.critical_factors`)
+   are the candidate regime boundaries, and each group is described by the fewest sign
+   conditions that separate it from the others.  Groups become the pieces of a Piecewise.
+4. Every piece is checked against the numeric optimum at every grid point.
+
+In the data-limited budget ``M = oo`` is taken (``M`` enters only through ``M^{-s beta}`` and
+``min(M, .)``); the smallest ``M`` that still attains the optimal rate is reported as a lower
+bound, and a finite-``M`` optimum that would beat ``M = oo`` raises an error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+from sympy.polys.matrices import DomainMatrix
+
+from .objectives import ReducedObjective
+from .positivity import critical_factors, sign_on_domain
+from .results import Exponent, Region, ScalingResult, paper_regime
+from .terms import BETA, S, MinTerm, Monomial
+
+__all__ = ["balance", "solve_point", "S_GRID", "BETA_GRID"]
+
+#: generic sample points (no rational relation with the regime boundaries met in practice)
+S_GRID = tuple(sp.Rational(x) for x in ("0.07", "0.29", "0.61", "1.07", "2.9"))
+BETA_GRID = tuple(sp.Rational(x) for x in ("1.31", "2.23", "4.41", "9.7"))
+
+_BIG = 40.0  # box on every exponent, so each LP is bounded (hit only by M = oo directions)
+_BIG_SYM = sp.Symbol("BIG")
+_TOL = 1e-9
+_BUDGETS = ("data", "compute")
+
+
+# ---------------------------------------------------------------------------- rows
+#: exact arithmetic: rational functions of (s, beta, BIG), and the polynomial ring below
+_F = sp.QQ.frac_field(S, BETA, _BIG_SYM)
+_P = _F.get_ring()
+
+
+@lru_cache(maxsize=8192)
+def _to_F(expr):
+    return _F.from_sympy(sp.sympify(expr))
+
+
+@dataclass(frozen=True)
+class _Row:
+    coef: tuple  # per unknown
+    rhs: tuple  # (power part, log part)
+    kind: str  # 'term' | 'constraint' | 'box'
+
+
+def _monomial_row(m: Monomial, unknowns: tuple[str, ...], budget: str, term: bool) -> _Row:
+    cD = m.exponent("D")
+    lin = {"lr": m.exponent("lr"), "r": m.exponent("r"), "M": m.exponent("M")}
+    if budget == "compute":
+        lin["M"] = lin["M"] - cD  # D = C / M
+    for v, x in lin.items():
+        if x != 0 and v not in unknowns:
+            raise ValueError(f"monomial {m} involves {v}, which is not a free variable here")
+    coef = tuple(
+        (sp.S.NegativeOne if term else sp.S.Zero) if u == "t" else lin.get(u, sp.S.Zero)
+        for u in unknowns
+    )
+    return _Row(coef, (-cD, -m.log), "term" if term else "constraint")
+
+
+def _unit_row(unknowns, var, sign, rhs, kind) -> _Row:
+    coef = tuple(sp.Integer(sign) if u == var else sp.S.Zero for u in unknowns)
+    return _Row(coef, (rhs, sp.S.Zero), kind)
+
+
+class _Family:
+    """An LP family: fixed unknowns, one row list per choice of min-branches."""
+
+    def __init__(self, unknowns, combos: list[list[_Row]]):
+        self.unknowns = tuple(unknowns)
+        self.combos = combos
+        self.n = len(self.unknowns)
+        self.exact = [
+            [(tuple(_to_F(c) for c in r.coef), tuple(_to_F(x) for x in r.rhs)) for r in rows]
+            for rows in combos
+        ]
+        self._num = []
+        for rows in combos:
+            A = sp.Matrix([list(r.coef) for r in rows])
+            b = sp.Matrix([list(r.rhs) for r in rows]).subs(_BIG_SYM, _BIG)
+            fA = sp.lambdify((S, BETA), A, "numpy")
+            fb = sp.lambdify((S, BETA), b, "numpy")
+            box = np.array([r.kind == "box" for r in rows])
+            self._num.append((fA, fb, box))
+        self._cache: dict = {}
+
+    def numeric(self, k: int, s: float, beta: float):
+        key = (k, s, beta)
+        hit = self._cache.get(key)
+        if hit is None:
+            fA, fb, box = self._num[k]
+            R = len(self.combos[k])
+            A = np.array(fA(s, beta), dtype=float).reshape(R, self.n)
+            b = np.array(fb(s, beta), dtype=float).reshape(R, 2)
+            hit = self._cache[key] = (A, b, box)
+        return hit
+
+
+@lru_cache(maxsize=None)
+def _subsets(R: int, n: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(R), n)), dtype=np.int64).reshape(-1, n)
+
+
+def _vertices(A: np.ndarray, b: np.ndarray):
+    """Feasible vertices of ``{x : A x <= b}`` over pairs (lexicographic feasibility).
+
+    Returns ``(subsets, X)`` with ``X[i]`` the ``(n, 2)`` power/log solution of basis
+    ``subsets[i]``; both empty when the polyhedron is empty.
+    """
+    R, n = A.shape
+    sub = _subsets(R, n)
+    AB = A[sub]
+    with np.errstate(all="ignore"):
+        det = np.linalg.det(AB)
+    ok = np.abs(det) > 1e-10
+    sub, AB = sub[ok], AB[ok]
+    if len(sub) == 0:
+        return sub, np.empty((0, n, 2))
+    X = np.linalg.solve(AB, b[sub])  # (S, n, 2)
+    slack = b[None, :, :] - np.matmul(A[None, :, :], X)
+    s1, s2 = slack[..., 0], slack[..., 1]
+    feas = ((s1 > _TOL) | ((np.abs(s1) <= _TOL) & (s2 >= -_TOL))).all(axis=1)
+    return sub[feas], X[feas]
+
+
+def _pick(sub, X, c: np.ndarray, box: np.ndarray):
+    """Lexicographic minimiser of ``c.x`` among vertices: ``(subset, x, objective)`` or ``None``.
+
+    Ties prefer vertices off the artificial box.
+    """
+    if len(sub) == 0:
+        return None
+    obj = np.tensordot(X, c, axes=([1], [0]))  # (S, 2)
+    idx = np.flatnonzero(obj[:, 0] <= obj[:, 0].min() + _TOL)
+    idx = idx[obj[idx, 1] <= obj[idx, 1].min() + _TOL]
+    i = idx[int(np.argmin(box[sub[idx]].sum(axis=1)))]
+    return sub[i], X[i], obj[i]
+
+
+# ---------------------------------------------------------------------------- exact solve
+def _clear(x, den):
+    """``x * den`` as a polynomial (``den`` clears ``x``'s denominator up to a constant)."""
+    q = x * den
+    return q.numer.quo_ground(q.denom.LC) if q.denom.is_ground else _fail_clear(x)
+
+
+def _fail_clear(x):
+    raise ArithmeticError(f"cannot clear the denominator of {x}")
+
+
+def _exact_solve(fam: _Family, k: int, subset, tstar=None) -> list[tuple]:
+    """Solve the basis ``subset`` of combo ``k`` exactly over ``QQ(s, beta)``.
+
+    Returns one ``(power, log)`` pair of field elements per unknown.  With ``tstar`` (a
+    pair of field elements) the ``t`` column is fixed to it and dropped.
+    """
+    key = (k, tuple(int(i) for i in subset), tstar)
+    hit = fam._cache.get(key)
+    if hit is not None:
+        return hit
+    tcol = fam.unknowns.index("t")
+    A, b = [], []
+    for i in subset:
+        coef, rhs = fam.exact[k][int(i)]
+        coef, rhs = list(coef), list(rhs)
+        if tstar is not None:
+            ct = coef.pop(tcol)
+            rhs = [rhs[0] - ct * tstar[0], rhs[1] - ct * tstar[1]]
+        row = coef + rhs
+        den = row[0].denom
+        for x in row[1:]:
+            den = den.lcm(x.denom)
+        A.append([_clear(x, den) for x in coef])
+        b.append([_clear(x, den) for x in rhs])
+    n = len(A)
+    num, den = DomainMatrix(A, (n, n), _P).solve_den(DomainMatrix(b, (n, 2), _P))
+    rows = num.to_list()
+    out = [(_F.field.new(r[0], den), _F.field.new(r[1], den)) for r in rows]
+    fam._cache[key] = out
+    return out
+
+
+# ---------------------------------------------------------------------------- one case
+def _m_sign(expr, samples) -> int:
+    sg = sign_on_domain(expr)
+    if sg is not None:
+        return sg
+    vals = {int(np.sign(float(sp.sympify(expr).subs({S: s, BETA: b})))) for s, b in samples}
+    if len(vals) != 1:
+        raise ValueError(f"the sign of the M exponent {expr} changes within a case")
+    return vals.pop()
+
+
+def _at_infinite_M(bodies, samples) -> list:
+    """Bodies with ``M -> oo``: ``M^{-x}`` terms vanish, ``min(M^{+x}, .)`` keeps the other branch."""
+    out = []
+    for body in bodies:
+        flats = body.flat() if isinstance(body, MinTerm) else (body,)
+        keep, vanish = [], False
+        for m in flats:
+            e = m.exponent("M")
+            sg = 0 if e == 0 else _m_sign(e, samples)
+            if sg < 0:
+                vanish = True  # this branch (hence the min, or the monomial) tends to 0
+            elif sg == 0:
+                keep.append(m)
+        if vanish:
+            continue
+        if not keep:
+            raise ValueError(f"term {body} diverges as M -> oo")
+        out.append(keep)
+    return out
+
+
+_FAMILIES: dict = {}
+
+
+def _family(objective, budget, mode, bodies, samples, fixed) -> _Family:
+    """The LP family of a case: ``mode='inf'`` (data budget, ``M = oo``) or ``'full'``."""
+    head = (objective.variables, tuple(m.without_coef() for _, m in objective.constraints))
+    key = (head, budget, mode, bodies, tuple(sorted(fixed.items(), key=str)))
+    fam = _FAMILIES.get(key)
+    if fam is not None:
+        return fam
+    bodies = [b if not fixed else _subs_body(b, fixed) for b in bodies]
+    if mode == "inf":
+        flats = _at_infinite_M(bodies, samples)
+        unknowns = (*objective.variables, "t")
+    else:
+        flats = [list(b.flat()) if isinstance(b, MinTerm) else [b] for b in bodies]
+        unknowns = (*objective.variables[:1], "M", *objective.variables[1:], "t")
+    base: list[_Row] = []
+    for _, m in objective.constraints:
+        base.append(_monomial_row(m.subs(fixed) if fixed else m, unknowns, budget, term=False))
+    if "M" in unknowns:
+        base.append(_unit_row(unknowns, "M", -1, sp.S.Zero, "constraint"))  # M >~ 1
+        if budget == "compute":
+            base.append(_unit_row(unknowns, "M", 1, sp.S.One, "constraint"))  # D >~ 1
+    for u in unknowns:
+        if u != "t":
+            base.append(_unit_row(unknowns, u, 1, _BIG_SYM, "box"))
+            base.append(_unit_row(unknowns, u, -1, _BIG_SYM, "box"))
+    combos = []
+    for choice in itertools.product(*[range(len(f)) for f in flats]):
+        rows = [
+            _monomial_row(f[i], unknowns, budget, term=True)
+            for f, i in zip(flats, choice, strict=True)
+        ]
+        combos.append(rows + base)
+    fam = _FAMILIES[key] = _Family(unknowns, combos)
+    return fam
+
+
+def _subs_body(body, fixed):
+    if isinstance(body, MinTerm):
+        return MinTerm(body.common.subs(fixed), tuple(b.subs(fixed) for b in body.branches))
+    return body.subs(fixed)
+
+
+def _strip(body):
+    """A body without its constant (constants do not change exponents)."""
+    if isinstance(body, MinTerm):
+        return MinTerm(body.common.without_coef(), tuple(b.without_coef() for b in body.branches))
+    return body.without_coef()
+
+
+def _structure_key(objective) -> tuple:
+    """What the engine sees of an objective: exponents only."""
+    return (
+        objective.variables,
+        tuple(m.without_coef() for _, m in objective.constraints),
+        tuple((cond, tuple(_strip(b) for b in bodies)) for cond, bodies in objective.cases()),
+    )
+
+
+def _lex_less(a, b) -> bool:
+    return a[0] < b[0] - _TOL or (abs(a[0] - b[0]) <= _TOL and a[1] < b[1] - _TOL)
+
+
+def _best_t(fam: _Family, s, beta):
+    """Best ``t`` over branch combos: ``(combo, subset, x, obj)``."""
+    c = np.zeros(fam.n)
+    c[fam.unknowns.index("t")] = 1.0
+    best = None
+    for k in range(len(fam.combos)):
+        A, b, box = fam.numeric(k, s, beta)
+        res = _pick(*_vertices(A, b), c, box)
+        if res is not None and (best is None or _lex_less(res[2], best[3])):
+            best = (k, *res)
+    if best is None:
+        raise ValueError("the reduced objective is infeasible at this point")
+    return best
+
+
+def _optimal_face(fam: _Family, s, beta, tstar_num) -> list:
+    """Per combo, the vertices of the optimal set ``{terms <= t*}`` (``t`` column dropped)."""
+    tcol = fam.unknowns.index("t")
+    cols = [i for i in range(fam.n) if i != tcol]
+    out = []
+    for k in range(len(fam.combos)):
+        A, b, box = fam.numeric(k, s, beta)
+        sub, X = _vertices(A[:, cols], b - np.outer(A[:, tcol], tstar_num))
+        out.append((sub, X, box))
+    return out
+
+
+def _project(fam: _Family, face: list, var: str, sense: str):
+    """Extreme of ``var`` over the optimal set (all combos): ``(combo, subset, x, obj)``."""
+    names = [u for u in fam.unknowns if u != "t"]
+    c = np.zeros(len(names))
+    c[names.index(var)] = 1.0 if sense == "min" else -1.0
+    best = None
+    for k, (sub, X, box) in enumerate(face):
+        res = _pick(sub, X, c, box)
+        if res is not None and (best is None or _lex_less(res[2], best[3])):
+            best = (k, *res)
+    return best
+
+
+@dataclass
+class _PointResult:
+    values: dict  # quantity -> (power, log) exact field elements
+    numeric: dict  # quantity -> (power, log) floats
+
+
+def _solve_at(objective, budget, bodies, samples, s, beta, fixed) -> _PointResult:
+    """All quantities at one point: exact pairs (from the optimal bases) and floats."""
+    sf, bf = float(s), float(beta)
+    mode = "inf" if budget == "data" else "full"
+    fam = _family(objective, budget, mode, bodies, samples, fixed)
+    k, sub, x, obj = _best_t(fam, sf, bf)
+    tcol = fam.unknowns.index("t")
+    t_exact = _exact_solve(fam, k, sub)[tcol]
+    values = {"loss": t_exact}
+    numeric = {"loss": (obj[0], obj[1])}
+    free = [u for u in fam.unknowns if u != "t"]
+    face = _optimal_face(fam, sf, bf, obj)
+    for var in free:
+        j = free.index(var)
+        for sense in ("min", "max"):
+            kk, ss, xx, _ = _project(fam, face, var, sense)
+            values[f"{var}_{sense}"] = _exact_solve(fam, kk, ss, t_exact)[j]
+            numeric[f"{var}_{sense}"] = (xx[j, 0], xx[j, 1])
+    if budget == "data":
+        famM = _family(objective, budget, "full", bodies, samples, fixed)
+        _, _, _, objM = _best_t(famM, sf, bf)
+        if _lex_less(objM, obj):
+            raise NotImplementedError(
+                f"{objective.family}: a finite model size beats M = oo in the data budget"
+            )
+        kk, ss, xx, _ = _project(famM, _optimal_face(famM, sf, bf, obj), "M", "min")
+        j = [u for u in famM.unknowns if u != "t"].index("M")
+        values["M_min"] = _exact_solve(famM, kk, ss, t_exact)[j]
+        numeric["M_min"] = (xx[j, 0], xx[j, 1])
+    return _PointResult(values, numeric)
+
+
+# ---------------------------------------------------------------------------- regions
+def _case_samples(cond) -> list[tuple[sp.Rational, sp.Rational]]:
+    """Generic ``(s, beta)`` points inside a case condition on ``beta``."""
+    if cond == sp.true:
+        betas = list(BETA_GRID)
+    else:
+        dom = cond.as_set().intersect(sp.Interval.open(1, sp.oo))
+        if isinstance(dom, sp.FiniteSet):
+            betas = list(dom)
+        elif isinstance(dom, sp.Interval):
+            lo, hi = dom.start, dom.end
+            if hi == sp.oo:
+                betas = [lo * sp.Rational(x) for x in ("1.13", "1.61", "2.7", "5.3")]
+            else:
+                betas = [lo + (hi - lo) * sp.Rational(x) for x in ("0.13", "0.41", "0.67", "0.91")]
+        else:
+            raise ValueError(f"cannot sample the case condition {cond}")
+    return [(s, b) for b in betas for s in S_GRID]
+
+
+def _sign_at(f, point) -> int:
+    s, b = point
+    return int(sp.sign(sp.sympify(f).subs({S: s, BETA: b})))
+
+
+def _separate(groups: list[list], factors: list[sp.Expr]):
+    """For each group of points, the fewest sign conditions false on every other group.
+
+    Returns ``None`` when the factors cannot separate the groups.
+    """
+    signs = {(f, p): _sign_at(f, p) for f in factors for g in groups for p in g}
+    out = []
+    for gi, pts in enumerate(groups):
+        others = [p for gj, g in enumerate(groups) if gj != gi for p in g]
+        cands = []
+        for f in factors:
+            sg = {signs[f, p] for p in pts}
+            if len(sg) == 1 and 0 not in sg:
+                sg = sg.pop()
+                killed = frozenset(i for i, p in enumerate(others) if signs[f, p] != sg)
+                cands.append((f, sg, killed))
+        chosen, alive = [], set(range(len(others)))
+        while alive:
+            best = max(cands, key=lambda c: len(c[2] & alive), default=None)
+            if best is None or not (best[2] & alive):
+                return None
+            chosen.append((best[0], best[1]))
+            alive -= best[2]
+        out.append(chosen)
+    return out
+
+
+def _condition(conds: list[tuple[sp.Expr, int]]) -> sp.Basic:
+    """``f >= 0`` / ``f < 0`` conditions, solved for ``s`` (or ``beta``) when linear in it."""
+    parts = []
+    for f, sg in conds:
+        rel = sp.Ge(f, 0) if sg > 0 else sp.Lt(f, 0)
+        var = S if f.has(S) else BETA
+        if sp.degree(f, var) == 1 and sign_on_domain(sp.Poly(f, var).LC()) == 1:
+            root = sp.solve(f, var)[0]
+            if root.has(BETA):
+                root = sp.apart(sp.cancel(root), BETA)
+            rel = sp.Ge(var, root) if sg > 0 else sp.Lt(var, root)
+        parts.append(rel)
+    return sp.And(*parts)
+
+
+def _to_sympy(pair) -> tuple[sp.Expr, sp.Expr]:
+    return tuple(sp.factor(_F.to_sympy(x)) for x in pair)
+
+
+def _case_regions(objective, budget, cond, bodies) -> list[Region]:
+    samples = _case_samples(cond)
+    fixed = {BETA: samples[0][1]} if isinstance(cond, sp.Eq) else {}
+    results = [_solve_at(objective, budget, bodies, samples, s, b, fixed) for s, b in samples]
+    keys = list(results[0].values)
+    # group points by their exact answers (field elements are canonical)
+    groups: dict[tuple, list] = {}
+    for pt, res in zip(samples, results, strict=True):
+        groups.setdefault(tuple(res.values[k] for k in keys), []).append(pt)
+    # order: larger s first, so the boundary belongs to the easier side (paper: s >= 1-1/beta)
+    ordered = sorted(groups.items(), key=lambda g: -float(sum(p[0] for p in g[1])) / len(g[1]))
+    conds: list = [[]]
+    if len(ordered) > 1:
+        factors: list = []
+        # candidate boundaries: where the loss exponents of two groups cross, then the rest
+        for stage in (keys[:1], keys[1:]):
+            for (va, _), (vb, _) in itertools.combinations(ordered, 2):
+                for j in (keys.index(k) for k in stage):
+                    for part in (0, 1):
+                        d = va[j][part] - vb[j][part]
+                        if d != 0:
+                            for f in critical_factors(_F.to_sympy(d)):
+                                if f not in factors:
+                                    factors.append(f)
+            conds = _separate([g[1] for g in ordered], factors)
+            if conds is not None:
+                break
+        if conds is None:
+            raise RuntimeError(
+                f"{objective.family}/{budget}: cannot separate the regimes by the critical "
+                f"factors {factors}"
+            )
+    regions = []
+    for (vals, pts), cs in zip(ordered, conds, strict=True):
+        rc = _condition(cs) if cs else sp.true
+        regimes = {paper_regime(b, s) for s, b in pts}
+        exact = {k: _to_sympy(v) for k, v in zip(keys, vals, strict=True)}
+        regions.append(
+            Region(
+                condition=sp.And(cond, rc),
+                values=_exponents(exact, objective, budget),
+                regime=regimes.pop() if len(regimes) == 1 else "any",
+            )
+        )
+    _self_check(objective, budget, regions, samples, results, keys)
+    return regions
+
+
+def _self_check(objective, budget, regions, samples, results, keys) -> None:
+    """Every piece must reproduce the numeric optimum at every sample point."""
+    for reg in regions:
+        raw = _raw(reg.values, budget)
+        exprs = [raw[k][part] for k in keys for part in (0, 1)]
+        reg_fn = sp.lambdify((S, BETA), exprs, "math")
+        for (s, b), res in zip(samples, results, strict=True):
+            if next(r for r in regions if _holds(r.condition, s, b)) is not reg:
+                continue
+            got = np.array(reg_fn(float(s), float(b)), dtype=float)
+            want = np.array([res.numeric[k][part] for k in keys for part in (0, 1)])
+            if not np.allclose(got, want, atol=1e-7):
+                raise RuntimeError(
+                    f"{objective.family}/{budget}: a piece fails its check at s={s}, beta={b}"
+                )
+
+
+def _holds(cond, s, b) -> bool:
+    return bool(cond.subs({S: s, BETA: b}))
+
+
+def _relation(lo, hi) -> str:
+    return "eq" if lo == hi else "ge"
+
+
+def _exponents(vals: dict, objective, budget) -> dict:
+    """Exact LP pairs -> the :class:`Exponent` of each reported quantity."""
+    out = {"loss": Exponent(*vals["loss"])}
+    lo, hi = vals["lr_min"], vals["lr_max"]
+    rel = _relation(lo, hi)
+    out["lr"] = Exponent(*lo, relation=rel, upper=None if rel == "eq" else hi)
+    if "r" in objective.variables:
+        lo, hi = vals["r_min"], vals["r_max"]
+        rel = _relation(lo, hi)
+        out["decay_fraction"] = Exponent(*lo, relation=rel, upper=None if rel == "eq" else hi)
+    else:
+        out["decay_fraction"] = None
+    if budget == "data":
+        out["M"] = Exponent(sp.oo, sp.S.Zero, relation="inf", lower=vals["M_min"])
+        out["D"] = None
+    else:
+        lo, hi = vals["M_min"], vals["M_max"]
+        rel = _relation(lo, hi)
+        out["M"] = Exponent(*lo, relation=rel, upper=None if rel == "eq" else hi)
+        dlo = (sp.factor(1 - hi[0]), sp.factor(-hi[1]))
+        dhi = (sp.factor(1 - lo[0]), sp.factor(-lo[1]))
+        out["D"] = Exponent(*dlo, relation=rel, upper=None if rel == "eq" else dhi)
+    for k, v in out.items():
+        if v is not None and v.power.has(_BIG_SYM) or v is not None and v.log.has(_BIG_SYM):
+            raise RuntimeError(f"{objective.family}: {k} is unbounded (it depends on the box)")
+    return out
+
+
+def _raw(values: dict, budget) -> dict:
+    """Back from Exponents to the LP pairs (for the self-check)."""
+    out = {"loss": (values["loss"].power, values["loss"].log)}
+    for name, var in (("lr", "lr"), ("decay_fraction", "r")):
+        e = values.get(name)
+        if e is None:
+            continue
+        out[f"{var}_min"] = (e.power, e.log)
+        out[f"{var}_max"] = e.upper if e.upper is not None else (e.power, e.log)
+    e = values["M"]
+    if budget == "data":
+        out["M_min"] = e.lower
+    else:
+        out["M_min"] = (e.power, e.log)
+        out["M_max"] = e.upper if e.upper is not None else (e.power, e.log)
+    return out
+
+
+# ---------------------------------------------------------------------------- public
+def _check_budget(budget: str) -> str:
+    if budget not in _BUDGETS:
+        raise ValueError(f"budget={budget!r} is invalid: expected one of {_BUDGETS}")
+    return budget
+
+
+@lru_cache(maxsize=None)
+def balance(objective: ReducedObjective, budget: str = "data") -> ScalingResult:
+    """Optimal exponents of a reduced objective under a data or compute budget.
+
+    Parameters
+    ----------
+    objective : ReducedObjective
+        From :func:`~fsltheory.symbolic.objectives.reduced_objective`.
+    budget : {'data', 'compute'}
+        ``D`` fixed (``M = oo`` optimal), or ``C = MD`` fixed.
+
+    Returns
+    -------
+    ScalingResult
+        Exact exponents, Piecewise over ``(s, beta)``.
+    """
+    budget = _check_budget(budget)
+    regions = _regions(_structure_key(objective), budget, objective)
+    return ScalingResult(
+        schedule=objective.family, budget=budget, regions=tuple(regions), objective=objective
+    )
+
+
+_REGIONS: dict = {}
+
+
+def _regions(key, budget, objective) -> tuple[Region, ...]:
+    """Regions of every case of an objective, cached by its exponent structure."""
+    hit = _REGIONS.get((key, budget))
+    if hit is None:
+        regions = []
+        for cond, bodies in key[2]:
+            regions.extend(_case_regions(objective, budget, cond, bodies))
+        # equality cases (a fixed beta) first: they are the most specific
+        regions.sort(key=lambda r: 0 if r.condition.has(sp.Eq) else 1)
+        hit = _REGIONS[(key, budget)] = tuple(regions)
+    return hit
+
+
+def solve_point(objective: ReducedObjective, budget: str, beta, s) -> dict:
+    """Exact optimum at one point, straight from the LP (independent of the Piecewise).
+
+    Returns ``{quantity: (power, log)}`` with keys ``loss``, ``lr_min``, ``lr_max``,
+    ``M_min`` (and ``M_max``, ``r_min``, ``r_max`` where they apply).
+    """
+    budget = _check_budget(budget)
+    beta, s = sp.Rational(str(beta)), sp.Rational(str(s))
+    for cond, bodies in _structure_key(objective)[2]:
+        if _holds(cond, s, beta):
+            res = _solve_at(objective, budget, bodies, [(s, beta)], s, beta, {})
+            point = {S: s, BETA: beta}
+            return {
+                k: tuple(sp.nsimplify(_F.to_sympy(x).subs(point)) for x in pair)
+                for k, pair in res.values.items()
+            }
+    raise ValueError(f"no case of {objective.family} holds at beta={beta}")
