@@ -9,6 +9,17 @@ Every public name has exactly one import path: ``from fsltheory import X``.
 from importlib.metadata import PackageNotFoundError, version
 
 from .exact import expected_risk, max_stable_lr
+from .fsl import fsl_curve, fsl_terms
+from .fsl_fit import FSLFit, fit_fsl
+from .kernels import (
+    ExpSum,
+    approximation_error,
+    forgetting_kernel,
+    kernel_expsum,
+    power_expsum,
+    signal_function,
+    spectral_expsum,
+)
 from .model import PowerLawModel
 from .rng import as_generator
 from .schedules import (
@@ -26,6 +37,50 @@ from .schedules import (
     parse_schedule,
 )
 from .sgd import simulate_sgd
+from .surrogate import (
+    MPL_PUBLISHED_METRICS,
+    MPL_PUBLISHED_PARAMS,
+    MPL_TEST,
+    MPL_TRAIN,
+    FitResult,
+    FSLLaw,
+    LossCurve,
+    MomentumLaw,
+    MultiPowerLaw,
+    OptimizedSchedule,
+    SchaippRuns,
+    SurrogateLaw,
+    baseline_schedules,
+    detect_warmup,
+    evaluate_law,
+    fit_law,
+    load_law,
+    load_mpl_curves,
+    mpl_schedule,
+    optimize_schedule,
+    prediction_metrics,
+    read_loss_csv,
+    read_mpl_curve,
+    smooth_loss,
+)
+from .symbolic import (
+    ClaimCheck,
+    Exponent,
+    IntrinsicProfile,
+    ReducedObjective,
+    Region,
+    ScalingResult,
+    balance,
+    claim_checks,
+    derived_table1,
+    derived_table35,
+    export_latex,
+    objective_value,
+    reduced_objective,
+    schedule_from_spec,
+    solve_point,
+    supported_schedules,
+)
 from .symbolic.asymptotics import (
     KernelAsymptotic,
     constant_lr_noise,
@@ -49,6 +104,18 @@ __all__ = [
     # exact expected risk (reference §8.1)
     "expected_risk",
     "max_stable_lr",
+    # the FSL: kernels, evaluator, B.1 fit (reference §2, §8.2)
+    "ExpSum",
+    "FSLFit",
+    "approximation_error",
+    "fit_fsl",
+    "forgetting_kernel",
+    "fsl_curve",
+    "fsl_terms",
+    "kernel_expsum",
+    "power_expsum",
+    "signal_function",
+    "spectral_expsum",
     # schedules
     "ArraySchedule",
     "Constant",
@@ -64,6 +131,31 @@ __all__ = [
     "parse_schedule",
     # Monte-Carlo SGD
     "simulate_sgd",
+    # loss-curve surrogate: FSL vs multi-power law vs momentum law (issue #5)
+    "FSLLaw",
+    "FitResult",
+    "LossCurve",
+    "MPL_PUBLISHED_METRICS",
+    "MPL_PUBLISHED_PARAMS",
+    "MPL_TEST",
+    "MPL_TRAIN",
+    "MomentumLaw",
+    "MultiPowerLaw",
+    "OptimizedSchedule",
+    "SchaippRuns",
+    "SurrogateLaw",
+    "baseline_schedules",
+    "detect_warmup",
+    "evaluate_law",
+    "fit_law",
+    "load_law",
+    "load_mpl_curves",
+    "mpl_schedule",
+    "optimize_schedule",
+    "prediction_metrics",
+    "read_loss_csv",
+    "read_mpl_curve",
+    "smooth_loss",
     # kernel asymptotics (SymPy)
     "KernelAsymptotic",
     "constant_lr_noise",
@@ -72,4 +164,21 @@ __all__ = [
     "forgetting_asymptotic",
     "signal_asymptotic",
     "wsd_forgetting_bound",
+    # reduced objectives, optimal exponents, claims, LaTeX (SymPy; issue #3)
+    "ClaimCheck",
+    "Exponent",
+    "IntrinsicProfile",
+    "ReducedObjective",
+    "Region",
+    "ScalingResult",
+    "balance",
+    "claim_checks",
+    "derived_table1",
+    "derived_table35",
+    "export_latex",
+    "objective_value",
+    "reduced_objective",
+    "schedule_from_spec",
+    "solve_point",
+    "supported_schedules",
 ]

@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-from ._fsl_loops import expsum_values, intrinsic_sums, physical_sums
+from ._fsl_loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
 from ._validate import check_greater, check_in_interval, check_int, check_lr_array
 from .curve import RiskCurve, record_steps
 from .kernels import (
@@ -180,14 +180,24 @@ def _compute_terms(
     rec = record_steps(record, K)
     T = np.concatenate([[0.0], np.cumsum(eta)])
     t_max = float(T[-1])
-    e_T = _signal_values(model, kernel, T, rtol, method)
     meta = {"kernel": kernel, "time": time, "method": method, "rtol": rtol}
     if method == "fast":
         kern = kernel_expsum(model, "forgetting", kernel, t_max, rtol)
         meta["nodes"] = len(kern)
+        sig_f = kernel_expsum(model, "signal", kernel, t_max, rtol) if kernel == "finite" else None
     else:
         kern = _kernel_function(model, kernel, t_max, rtol)
-    if time == "physical":
+        sig_f = None
+    if time == "physical" and sig_f is not None and np.array_equal(sig_f.rates, kern.rates):
+        # e_M and K_M over the same rates 2 lambda_j: one set of exponentials serves both
+        u_lab = eta**2 / b
+        lab, sig, e_rec = physical_sums_shared(
+            eta, u_lab, kern.rates, kern.weights, sig_f.weights, rec
+        )
+        e_T = np.zeros(K + 1)
+        e_T[rec] = e_rec
+    elif time == "physical":
+        e_T = _signal_values(model, kernel, T, rtol, method)
         u_lab = eta**2 / b
         u_sig = e_T[:-1] * u_lab
         if method == "fast":
@@ -195,6 +205,7 @@ def _compute_terms(
         else:
             lab, sig = _naive_physical(kern, T, u_lab, u_sig, rec, progress)
     else:
+        e_T = _signal_values(model, kernel, T, rtol, method)
         gam = eta / b
         if method == "fast":
             # cubic through e at x/eta = 0, 1/3, 2/3, 1 of each step, in powers of x/eta
@@ -327,7 +338,7 @@ def fsl_curve(
     >>> from fsltheory import PowerLawModel, Cosine
     >>> m = PowerLawModel(beta=3.0, s=0.5, sigma2=9.0, M=128, N=128)
     >>> c = fsl_curve(m, Cosine(peak=0.01, final=0.001), 10_000, record=50)
-    >>> c.engine, c.step[-1], bool(c.final < c.excess_risk[0])
+    >>> c.engine, int(c.step[-1]), bool(c.final < c.excess_risk[0])
     ('fsl', 10000, True)
     """
     c = coefficients(coef)

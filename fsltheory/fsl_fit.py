@@ -142,8 +142,7 @@ def fit_fsl(
     sel = step >= window
     if sel.sum() < 3:
         raise ValueError(
-            f"skip={skip!r} is invalid for this target: fewer than 3 recorded steps are >= "
-            f"{window}"
+            f"skip={skip!r} is invalid for this target: fewer than 3 recorded steps are >= {window}"
         )
     if np.any(y[sel] <= 0):
         raise ValueError("target is invalid: expected a positive excess risk in the window")

@@ -19,19 +19,25 @@ a few hundred terms (:class:`ExpSum`).  That form is what makes the FSL convolut
   exp(-e^x t) dx`` (substituting ``u = e^x`` in ``int u^{a-1} e^{-u} e^{-u t} du``).  The
   integrand is analytic in the strip ``|Im x| < pi/2`` and decays doubly-exponentially to the
   right and exponentially to the left, so the trapezoidal rule on the whole line converges
-  geometrically, ``err ~ exp(-2 pi d / h)``, *uniformly in t* (a shift of ``t`` only shifts the
-  bump in ``x``).  The step ``h`` is set from that bound and the node range from the tails.
+  geometrically, ``err ~ C(a) exp(-pi^2 / h)``, *uniformly in t* (a shift of ``t`` only
+  moves the bump in ``x``).  The step ``h`` is set from that bound and the node range from
+  the tails: 50-120 nodes for ``rtol = 1e-10``; measured errors are 5e-13 to 6e-12 for
+  ``a`` in ``[0.1, 6]`` and ``t_max`` up to ``1e7`` (tests/test_fsl_kernels.py).
 * **Finite spectral sums.**  ``sum_{j=1}^M j^{-p} exp(-2 j^{-beta} t)``: the first ``J0``
   modes are kept exactly; the rest, ``j = J0..M``, use the end-corrected trapezoidal rule
   (Euler-Maclaurin with the derivative terms replaced by Gregory-type end weights on the
   values ``f(J0 + m)`` and ``f(M - m)``, exact for polynomials of degree ``GREGORY_ORDER``)
-  plus the integral ``int_{J0}^{M} f(x) dx``, done by composite Gauss-Legendre panels in
-  ``log u`` where ``u = 2 x^{-beta}`` is the decay rate.  All pieces are exponentials in
-  ``t``, so the result stays an exponential sum; ``M`` up to ``1e9`` (or more) costs the same.
+  plus the integral ``int_{J0}^{M} f(x) dx``.  That integral is a truncated Laplace
+  transform in the rate ``u = 2 x^{-beta}``; it is done by composite Gauss-Legendre panels
+  in ``log(u - u_min)``, which keeps the integrand smooth both when ``t u_min << 1`` (the
+  power-law window) and when ``t u_min >> 1`` (past ``M^beta``, where the slowest modes
+  dominate).  All pieces are exponentials in ``t``, so the result stays an exponential sum:
+  ``M = 1e9`` costs what ``M = 1e4`` costs (a few hundred terms at most), with measured
+  errors below 1.2e-11 against direct sums at ``M = 1e5``.
 * **Slow-mode merge.**  All terms with ``rho_q t_max < eps`` are replaced by one term with the
   same total weight and weight-averaged rate; for ``t <= t_max`` this changes ``f`` by at most
-  ``eps^2 / 2`` relative (second moment of the rates).  Terms whose total weight is below
-  ``1e-3 rtol f(t_max)`` are dropped.  Hence every :class:`ExpSum` carries the range
+  ``eps^2 / 2`` relative (second moment of the rates).  Terms whose total ``|weight|`` is
+  below ``1e-3 rtol f(t_max)`` are dropped.  Hence every :class:`ExpSum` carries the range
   ``[0, t_max]`` on which its relative accuracy ``rtol`` holds.
 """
 
@@ -63,7 +69,8 @@ KERNELS = ("proxy", "finite")
 
 #: end-correction order of the trapezoidal rule for the spectral tail (exact for degree <= 8)
 GREGORY_ORDER = 8
-#: Gauss-Legendre nodes per panel of width <= 2 in log-rate (error ~ 3.4^-24 per panel)
+#: Gauss-Legendre nodes per panel of width <= 2 in log-rate (error ~ 3.4^-24 per panel, the
+#: Bernstein ellipse of a strip of half-width pi/2; 10 nodes measured 5e-10, 12 below 1e-11)
 _GL_NODES = 12
 _GL_PANEL = 2.0
 #: signal_function / forgetting_kernel sum term by term up to this many modes

@@ -136,7 +136,14 @@ class PowerLawModel:
 
     # --------------------------------------------------------- random features
     def random_projection(self, rng=None) -> np.ndarray:
-        """Draw ``W`` (shape ``M x N``) with i.i.d. standard normal entries.
+        """Draw ``W`` (shape ``M x N``) with i.i.d. ``N(0, 1/M)`` entries.
+
+        The paper writes ``w_j ~ N(0, I_N)``, but with unit variance the eigenvalues of
+        ``W H W^T`` are ``~ M lambda_j`` (since ``E[W H W^T] = tr(H) I_M`` while its top
+        eigenvalue grows like ``M lambda_1``), which contradicts Lemma 4.7
+        (``hat lambda_j ~ lambda_j`` with constants free of ``M``) and would multiply the
+        effective learning rate by ``M``.  The ``1/M`` variance is the normalisation under
+        which Lemma 4.7 holds; ``tests/test_model.py`` checks it.
 
         Parameters
         ----------
@@ -145,7 +152,7 @@ class PowerLawModel:
         """
         if self.features != "random":
             raise ValueError("random_projection() needs features='random'")
-        return as_generator(rng).standard_normal((self.M, int(self.N)))
+        return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
 
     def effective_eigenvalues(self, W: np.ndarray | None = None) -> np.ndarray:
         """Eigenvalues of the trained-feature covariance, in decreasing order.

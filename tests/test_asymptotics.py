@@ -179,7 +179,9 @@ def test_forgetting_law_exact():
     assert (lo, hi) == (M**-beta, 1)
 
 
-@pytest.mark.parametrize("factory", [signal_asymptotic, forgetting_asymptotic, wsd_forgetting_bound])
+@pytest.mark.parametrize(
+    "factory", [signal_asymptotic, forgetting_asymptotic, wsd_forgetting_bound]
+)
 def test_dropping_the_limits_is_the_law(factory):
     # the brief's route: integrate the continuum form over (0, oo) instead of [M^-beta, 1]
     r = factory()

@@ -52,3 +52,14 @@ def test_random_features_reproducible():
 def test_bad_model_parameters(kw, match):
     with pytest.raises(ValueError, match=match):
         PowerLawModel(**kw)
+
+
+def test_random_feature_eigenvalues_track_lambda():
+    # Lemma 4.7: hat lambda_j ~ lambda_j with constants free of M.  With the N(0, 1/M)
+    # normalisation the ratio stays in a fixed band as M grows; unit variance would make it
+    # grow like M.
+    for M in (16, 64, 256):
+        m = PowerLawModel(beta=2.0, s=0.5, M=M, N=4 * M, features="random")
+        ratio = m.effective_eigenvalues(m.random_projection(0)) / m.eigenvalues()
+        head = ratio[: M // 2]  # the last few random eigenvalues feel the finite N
+        assert 0.2 < head.min() and head.max() < 5.0

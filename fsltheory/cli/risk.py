@@ -33,9 +33,13 @@ def _positive_int(name):
         try:
             v = float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} is invalid: expected an integer >= 1")
+            raise argparse.ArgumentTypeError(
+                f"{name}={text!r} is invalid: expected an integer >= 1"
+            ) from None
         if not (math.isfinite(v) and v.is_integer() and v >= 1):
-            raise argparse.ArgumentTypeError(f"{name}={text!r} is invalid: expected an integer >= 1")
+            raise argparse.ArgumentTypeError(
+                f"{name}={text!r} is invalid: expected an integer >= 1"
+            )
         return int(v)
 
     return parse
@@ -46,7 +50,9 @@ def _real(name):
         try:
             return float(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r} is invalid: expected a number")
+            raise argparse.ArgumentTypeError(
+                f"{name}={text!r} is invalid: expected a number"
+            ) from None
 
     return parse
 
@@ -72,7 +78,9 @@ def register(sub) -> None:
 
     p.error = one_line_error
     g = p.add_argument_group("engine")
-    g.add_argument("--engine", choices=ENGINES, default="exact", help="which engine (default exact)")
+    g.add_argument(
+        "--engine", choices=ENGINES, default="exact", help="which engine (default exact)"
+    )
     g.add_argument(
         "--method",
         default=None,

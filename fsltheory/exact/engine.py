@@ -23,6 +23,7 @@ with ``m_j(0) = theta*_j^2``, ``m_i = theta*_i^2`` for ``i > M`` and
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -83,8 +84,7 @@ def _batch_sizes(batch, steps: int) -> np.ndarray:
         return np.full(steps, b, dtype=np.int64)
     if arr.ndim != 1 or arr.size != steps:
         raise ValueError(
-            f"batch has shape {arr.shape}: expected an integer or an array of length "
-            f"steps={steps}"
+            f"batch has shape {arr.shape}: expected an integer or an array of length steps={steps}"
         )
     try:
         f = arr.astype(float)
@@ -93,7 +93,7 @@ def _batch_sizes(batch, steps: int) -> np.ndarray:
     bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"batch[{k}]={arr[k]!r} is invalid: expected an integer >= 1")
+        raise ValueError(f"batch[{k}]={arr[k].item()!r} is invalid: expected an integer >= 1")
     return f.astype(np.int64)
 
 
@@ -225,8 +225,7 @@ def expected_risk(
     if method != "matrix":
         if model.features == "random":
             raise ValueError(
-                f"method={method!r} is invalid for features='random': expected 'matrix' "
-                "(or 'auto')"
+                f"method={method!r} is invalid for features='random': expected 'matrix' (or 'auto')"
             )
         if W is not None:
             raise ValueError(f"W is only used by method='matrix', not method={method!r}")
@@ -236,14 +235,13 @@ def expected_risk(
     if method == "matrix":
         W = default_W(model, rng) if W is None else W
         red = reduce_random_features(model, W)
-        meta["W"] = np.asarray(W, dtype=float)
+        meta["W"] = np.array(W, dtype=float)  # a copy: later edits to W do not alter it
+        if isinstance(rng, int | np.integer):
+            meta["seed"] = int(rng)
 
-        def bound_for(b):
-            return stable_lr_bound(red.lam, b)
-    else:
-
-        def bound_for(b):
-            return max_stable_lr(model, b)
+    @functools.cache
+    def bound_for(b: int) -> float:
+        return stable_lr_bound(red.lam, b) if method == "matrix" else max_stable_lr(model, b)
 
     if check_stability:
         _check_stable(lrs, bsz, bound_for)
@@ -257,7 +255,7 @@ def expected_risk(
     elif method == "mpmath":
         R, R_mp, bits, bad = precise_recursion(model, lrs, bsz, rec, dps, progress=progress)
         meta.update(nodes=model.M, exact_modes=model.M, panels=0, dps=dps, bits=bits)
-        meta["excess_risk_mp"] = [x / 2 for x in R_mp]
+        meta["excess_risk_mp"] = [mpmath.ldexp(x, -1) for x in R_mp]  # exact halving
     else:
         R, bad, info = _topm_float(model, lrs, bsz, rec, method, progress)
         meta.update(info)

@@ -52,9 +52,7 @@ class RandomFeatureSpectrum:
 def check_W(model: PowerLawModel, W) -> np.ndarray:
     """Validate a feature matrix: finite, shape ``(M, N)``."""
     if math.isinf(model.N):
-        raise ValueError(
-            "N=inf is invalid for method='matrix': expected a finite N (W is M x N)"
-        )
+        raise ValueError("N=inf is invalid for method='matrix': expected a finite N (W is M x N)")
     W = np.asarray(W, dtype=float)
     shape = (model.M, int(model.N))
     if W.shape != shape:
@@ -69,9 +67,7 @@ def default_W(model: PowerLawModel, rng=None) -> np.ndarray:
     if model.features == "random":
         return model.random_projection(rng)
     if math.isinf(model.N):
-        raise ValueError(
-            "N=inf is invalid for method='matrix': expected a finite N (W is M x N)"
-        )
+        raise ValueError("N=inf is invalid for method='matrix': expected a finite N (W is M x N)")
     return np.eye(model.M, int(model.N))
 
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import mpmath
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 from .._validate import check_int, check_lr_array
 from ..curve import RiskCurve, record_steps

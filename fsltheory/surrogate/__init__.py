@@ -2,9 +2,10 @@
 optimise the schedule, side by side with the multi-power law and the momentum law (issue #5).
 
 Modules: :mod:`.curves` (loss curves in and out), :mod:`.datasets` (the MPL and Schaipp et al.
-data sets), :mod:`.kernels` (O(K q) sums over learning-rate decrements), :mod:`.law` (the
+data sets), :mod:`.kernels` (fast sums over learning-rate decrements), :mod:`.law` (the
 common interface), :mod:`.fsl_law`, :mod:`.mpl`, :mod:`.momentum` (the three laws),
-:mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`.
+:mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`, :mod:`.kernel_objective`.
+Users import the public names from :mod:`fsltheory`.
 """
 
 from .curves import LossCurve, detect_warmup, read_loss_csv, smooth_loss, write_loss_csv
@@ -21,8 +22,10 @@ from .datasets import (
 from .fitting import FitResult, fit_law
 from .fsl_law import FSLLaw
 from .law import LAWS, SurrogateLaw, law_from_dict, load_law
+from .metrics import evaluate_law, prediction_metrics
 from .momentum import MomentumLaw
 from .mpl import MultiPowerLaw
+from .optimize import OptimizedSchedule, baseline_schedules, optimize_schedule
 
 __all__ = [
     "LossCurve",
@@ -45,6 +48,11 @@ __all__ = [
     "SurrogateLaw",
     "law_from_dict",
     "load_law",
+    "evaluate_law",
+    "prediction_metrics",
     "MomentumLaw",
     "MultiPowerLaw",
+    "OptimizedSchedule",
+    "baseline_schedules",
+    "optimize_schedule",
 ]

@@ -212,43 +212,60 @@ class SchaippRuns:
         return sorted(out)
 
     def start(self, run_id: int) -> int:
-        """First logged iteration: 0 for runs from scratch, the branch point for cooldowns."""
-        it_v = self.val[run_id][0][0] if run_id in self.val else None
-        it_t = self.lr[run_id][0][0] if run_id in self.lr else None
-        # the train log starts one logging interval (50 iters) after the branch point
-        cands = [x for x in (it_v, None if it_t is None else it_t - 50) if x is not None]
-        s = int(min(cands))
+        """First logged iteration: 0 for runs from scratch, the branch point for cooldowns.
+
+        The branch point is the first validation iteration (branches evaluate their
+        checkpoint first); without validation points, one train-log interval (50) before the
+        first train iteration.
+        """
+        if run_id in self.val:
+            s = int(self.val[run_id][0][0])
+        elif run_id in self.lr:
+            s = int(self.lr[run_id][0][0]) - 50
+        else:
+            raise ValueError(f"run {run_id}: no validation or train log")
         return 0 if s <= 50 else s
+
+    @staticmethod
+    def _family(group: str) -> str:
+        return group.split("/")[0] if "/" in group else "main"
 
     def parent(self, run_id: int) -> int:
         """The constant-LR run a cooldown branch was resumed from.
 
-        Same data set, architecture, batch and peak LR; starts from scratch; its logged
-        learning rate at the branch point equals the peak; prefer the same group family
-        (``grad_norm/...`` branches come from ``grad_norm/stable-124m``).
+        Candidates: same data set, architecture, batch and peak LR; trained from scratch; the
+        logged learning rate at the branch point equals the peak.  Preference: the same group
+        family (``grad_norm/...`` branches come from ``grad_norm/stable-124m``, plain
+        ``ann*`` branches from ``stable-*`` or ``sl`` runs), then the closest validation loss
+        at the branch point (a branch evaluates its parent's checkpoint first), then a
+        constant-LR run.
         """
         r = self.runs[run_id]
         s0 = self.start(run_id)
         keys = ("dataset", "model", "n_layer", "n_head", "n_embd", "sequence_length", "batch_size", "acc_steps")
+        v_it, v = self.val.get(run_id, (np.empty(0, dtype=np.int64), np.empty(0)))
+        first = float(v[0]) if v.size and v_it[0] == s0 else None
         cands = []
         for rid, q in self.runs.items():
             if rid == run_id or any(q[k] != r[k] for k in keys):
                 continue
-            if float(q["lr"]) != float(r["lr"]) or self.start(rid) != 0 or rid not in self.lr:
+            if float(q["lr"]) != float(r["lr"]) or rid not in self.lr or self.start(rid) != 0:
                 continue
             it, lr = self.lr[rid]
-            if it[-1] < s0:
+            if it[-1] < s0 or not np.isclose(np.interp(s0, it, lr), float(r["lr"]), rtol=1e-6):
                 continue
-            at = np.interp(s0, it, lr)
-            if not np.isclose(at, float(r["lr"]), rtol=1e-6):
-                continue
-            # constant in the stable phase (from scratch WSD with decay after s0 also qualifies)
-            fam = r["group"].split("/")[0] == q["group"].split("/")[0]
+            gap = 1.0
+            if first is not None and rid in self.val:
+                pit, pv = self.val[rid]
+                at = np.flatnonzero(pit == s0)
+                if at.size:
+                    gap = abs(float(pv[at[0]]) - first)
+            fam = self._family(q["group"]) != self._family(r["group"])
             stable = float(q["wsd_fract_decay"] or 0) == 0.0
-            cands.append((not fam, not stable, rid))
+            cands.append((fam, round(gap, 6), not stable, rid))
         if not cands:
             raise ValueError(f"run {run_id}: no constant-LR parent found to splice the branch onto")
-        return sorted(cands)[0][2]
+        return sorted(cands)[0][3]
 
     def curve(self, run_id: int, *, splice: bool = True, min_step: int = 0) -> LossCurve:
         """Validation-loss curve of a run with its per-step learning rate.

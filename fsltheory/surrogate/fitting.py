@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import least_squares
+from scipy.optimize import least_squares, nnls
 
 from ..rng import as_generator
 from .curves import LossCurve, smooth_loss
@@ -218,9 +218,26 @@ def fit_law(
             return np.inf
         return float(np.sum(huber(np.log(pred) - logy, delta)))
 
-    # ---- candidate starting points, screened by objective
+    # ---- candidate starting points, screened by objective.  Where the law is linear in
+    # some parameters given the others (all three are), sample only the nonlinear ones and
+    # solve for the linear ones by non-negative least squares on relative errors: every
+    # candidate is then the best in its slice, which makes the screening far more effective.
     n_screen = max(screen if screen is not None else 8 * starts, starts)
-    cands = [np.clip(_to_x(g, tr), inner_lo, inner_hi) for g in law.initial_guesses(cl, n_screen, gen)]
+    if hasattr(law, "design"):
+        cands = []
+        y = np.exp(logy)
+        for phi in law.sample_nonlinear(cl, n_screen, gen):
+            with np.errstate(all="ignore"):
+                B = np.concatenate([law.design(p, phi) for p in preps]) / y[:, None]
+            if not np.all(np.isfinite(B)):
+                continue
+            norm = np.linalg.norm(B, axis=0)
+            norm[norm == 0] = 1.0
+            lin = nnls(B / norm, np.ones_like(y))[0] / norm
+            th = law.assemble(lin, phi, (lo, hi))
+            cands.append(np.clip(_to_x(np.clip(th, lo, hi), tr), inner_lo, inner_hi))
+    else:
+        cands = [np.clip(_to_x(g, tr), inner_lo, inner_hi) for g in law.initial_guesses(cl, n_screen, gen)]
     if law.params is not None:
         cands.insert(0, np.clip(_to_x(law.theta, tr), inner_lo, inner_hi))
     if x0 is not None:
@@ -251,8 +268,8 @@ def fit_law(
                 f_scale=delta,
                 x_scale="jac",
                 max_nfev=max_nfev,
-                xtol=1e-12,
-                ftol=1e-12,
+                xtol=1e-10,
+                ftol=1e-10,
                 gtol=1e-10,
             )
         results.append(res)

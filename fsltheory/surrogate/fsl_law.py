@@ -87,7 +87,12 @@ class FSLLaw(SurrogateLaw):
     title = "FSL ansatz (Li et al. 2025, eq. 30)"
     param_names = ("L0", "c1", "c2", "c3", "c4", "s", "gamma")
     transforms = ("lin", "log", "log", "log", "log", "lin", "lin")
-    option_defaults = {"clip": True}
+    option_defaults = {"clip": True, "xi": "start"}
+
+    def __init__(self, params=None, **options):
+        super().__init__(params, **options)
+        if self.options["xi"] not in ("start", "end"):
+            raise ValueError(f"xi={self.options['xi']!r} is invalid: expected 'start' or 'end'")
 
     def _decrements(self, eta):
         d = np.zeros_like(eta)
@@ -133,6 +138,8 @@ class FSLLaw(SurrogateLaw):
         L0, c1, c2, c3, c4, s, gamma = (float(x) for x in theta)
         mw = mixture_weights(p.grid, math.log(c4), gamma, derivs=jac)
         W, T0, T1 = mw[:3]
+        if self.options["xi"] == "end":
+            return self._evaluate_end(p, theta, mw, jac)
         a2 = np.zeros_like(p.d)
         da2 = np.zeros_like(p.d)
         if p.active.size:
@@ -176,12 +183,80 @@ class FSLLaw(SurrogateLaw):
         J[:, 6] = c2 * (c3 * dP1g + dP2g)
         return pred, J
 
+    def _evaluate_end(self, p, theta, mw, jac):
+        """``xi = end``: the LRD weight ``c3 + T(t)^-s`` at the current step (one kernel sum)."""
+        L0, c1, c2, c3, c4, s, gamma = (float(x) for x in theta)
+        W, T0, T1 = mw[:3]
+        P1 = W @ p.H1 + T0 * p.A1 - T1 * p.B1
+        pw = p.S ** (-s)
+        drop1 = p.A1 - P1
+        pred = L0 + c1 * pw - c2 * (c3 + pw) * drop1
+        if not jac:
+            return pred, None
+        Wl, Wg, T0l, T0g, T1l, T1g = mw[3:]
+        dP1c = Wl @ p.H1 + T0l * p.A1 - T1l * p.B1
+        dP1g = Wg @ p.H1 + T0g * p.A1 - T1g * p.B1
+        J = np.empty((p.obs.size, 7))
+        J[:, 0] = 1.0
+        J[:, 1] = pw
+        J[:, 2] = -(c3 + pw) * drop1
+        J[:, 3] = -c2 * drop1
+        J[:, 4] = c2 * (c3 + pw) * dP1c / c4
+        J[:, 5] = -np.log(p.S) * pw * (c1 - c2 * drop1)
+        J[:, 6] = c2 * (c3 + pw) * dP1g
+        return pred, J
+
     # ------------------------------------------------------------------ fitting
     def default_bounds(self, curves):
         ymin = min(float(c.loss.min()) for c in curves)
         lo = np.array([0.0, 1e-6, 1e-4, 1e-4, 1e-4, 0.01, 0.02])
         hi = np.array([ymin, 1e3, 1e4, 1e6, 1e5, _S_MAX, 3.0])
         return lo, hi
+
+    # linear parameters given (s, c4, gamma): pred = L0 + c1 T^-s - a drop1 - b drop2
+    def sample_nonlinear(self, curves, n, rng):
+        peak = max(float(c.lrs.max()) for c in curves)
+        area = max(float(c.lr_area[-1]) for c in curves)
+        lo, hi = math.log(0.1 / area), math.log(10.0 / peak)
+        out = [{"s": 0.5, "c4": 0.03 / peak, "gamma": 0.6}]
+        for _ in range(n - 1):
+            out.append(
+                {
+                    "s": rng.uniform(0.05, 2.0),
+                    "c4": math.exp(rng.uniform(lo, hi)),
+                    "gamma": rng.uniform(0.1, 2.5),
+                }
+            )
+        return out
+
+    def design(self, p, phi):
+        """Columns ``B`` with ``pred = B @ (L0, c1, a, b)``, ``a = c2 c3``, ``b = c2``."""
+        s, c4, gamma = phi["s"], phi["c4"], phi["gamma"]
+        W, T0, T1 = mixture_weights(p.grid, math.log(c4), gamma)
+        P1 = W @ p.H1 + T0 * p.A1 - T1 * p.B1
+        pw = p.S ** (-s)
+        drop1 = p.A1 - P1
+        if self.options["xi"] == "end":
+            drop2 = pw * drop1
+        else:
+            a2 = np.zeros_like(p.d)
+            if p.active.size:
+                a2[p.active] = p.d[p.active] * np.exp(-s * p.logS_k)
+                half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
+                cf = npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
+                H2 = np.tensordot(cf, p.HB, axes=(0, 0))
+            else:
+                H2 = np.zeros_like(p.H1)
+            A2, B2 = _below(a2, p.Sk, p.obs)
+            drop2 = A2 - (W @ H2 + T0 * A2 - T1 * B2)
+        return np.column_stack([np.ones_like(pw), pw, -drop1, -drop2])
+
+    def assemble(self, lin, phi, bounds):
+        L0, c1, a, b = lin
+        lo, hi = bounds
+        c2 = min(max(b, lo[2]), hi[2])
+        c3 = min(max(a / c2, lo[3]), hi[3])
+        return np.array([L0, max(c1, lo[1]), c2, c3, phi["c4"], phi["s"], phi["gamma"]])
 
     def initial_guesses(self, curves, n, rng):
         ymin = min(float(c.loss.min()) for c in curves)
@@ -219,14 +294,26 @@ class FSLLaw(SurrogateLaw):
         act = d != 0
         if np.any(Tk[act] <= 0):
             raise ValueError("the FSL law needs a positive learning-rate area T(k) at every decrement")
+        end = self.options["xi"] == "end"
         v = np.zeros(K)
-        v[act] = c3 + Tk[act] ** (-s)
+        v[act] = c3 + (T if end else Tk[act]) ** (-s)
         delta = T - Tk  # T(K-1) - T(k)
         lg = np.log1p(c4 * delta)
         g = -np.expm1(-gamma * lg)  # 1 - (1 + c4 delta)^-gamma
         L = L0 + c1 * T ** (-s) - c2 * float(np.sum(d * v * g))
         if not grad:
             return L
+        if end:
+            vT = c3 + T ** (-s)
+            gm = np.where(mask, g, 0.0)
+            ta = np.zeros(K)
+            ta[1:] -= gm[1:]
+            ta[:-1] += gm[1:]
+            wc = d * gamma * c4 * np.exp(-(gamma + 1) * lg)
+            tc = np.concatenate([[0.0], np.cumsum(wc)[:-1]])
+            dweight = -s * T ** (-s - 1) * float(np.sum(d * g))
+            dL = -s * c1 * T ** (-s - 1) - c2 * (vT * (ta + tc) + dweight)
+            return L, dL
         # (a) through the decrements
         vg = np.where(mask, v * g, 0.0)
         vg[~act & mask] = (c3 + np.where(Tk > 0, Tk, 1.0) ** (-s))[~act & mask] * g[~act & mask]

@@ -14,7 +14,6 @@ as negative annealing.  One pass, O(K), with ``d S_2 / d lam`` from the differen
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import lfilter
 
 from .law import SurrogateLaw, _register
 
@@ -56,6 +55,8 @@ class MomentumLaw(SurrogateLaw):
         return p
 
     def _evaluate(self, p, theta, jac=False):
+        from scipy.signal import lfilter
+
         L0, A, alpha, C, lam = (float(x) for x in theta)
         m = lfilter([1.0], [1.0, -lam], p.d)
         S2 = np.cumsum(m)[p.obs]
@@ -80,6 +81,26 @@ class MomentumLaw(SurrogateLaw):
         lo = np.array([0.0, 1e-4, 0.01, 1e-6, 0.5])
         hi = np.array([ymin, 1e2, 3.0, 1e6, 1.0 - 1e-6])
         return lo, hi
+
+    # linear parameters given (alpha, lam): pred = L0 + A S^-alpha - C S2
+    def sample_nonlinear(self, curves, n, rng):
+        out = [{"alpha": 0.5, "lam": 0.999}]
+        for _ in range(n - 1):
+            out.append({"alpha": rng.uniform(0.1, 1.2), "lam": 1.0 - 10.0 ** rng.uniform(-4, -1.5)})
+        return out
+
+    def design(self, p, phi):
+        """Columns ``B`` with ``pred = B @ (L0, A, C)``."""
+        from scipy.signal import lfilter
+
+        S2 = np.cumsum(lfilter([1.0], [1.0, -phi["lam"]], p.d))[p.obs]
+        pw = p.S ** (-phi["alpha"])
+        return np.column_stack([np.ones_like(pw), pw, -S2])
+
+    def assemble(self, lin, phi, bounds):
+        L0, A, C = lin
+        lo = bounds[0]
+        return np.array([L0, max(A, lo[1]), phi["alpha"], max(C, lo[3]), phi["lam"]])
 
     def initial_guesses(self, curves, n, rng):
         ymin = min(float(c.loss.min()) for c in curves)

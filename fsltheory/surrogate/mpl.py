@@ -111,6 +111,34 @@ class MultiPowerLaw(SurrogateLaw):
         hi = np.array([ymin, 1e2, 3.0, 1e7, 1e4, 3.0, 1.5])
         return lo, hi
 
+    # linear parameters given (alpha, C, beta, gamma): pred = L0 + A S^-alpha - B (D - P)
+    def sample_nonlinear(self, curves, n, rng):
+        out = [{"alpha": 0.5, "C": 2.0, "beta": 0.6, "gamma": 0.6}]
+        for _ in range(n - 1):
+            out.append(
+                {
+                    "alpha": rng.uniform(0.1, 1.2),
+                    "C": math.exp(rng.uniform(math.log(0.05), math.log(50.0))),
+                    "beta": rng.uniform(0.1, 2.0),
+                    "gamma": rng.uniform(0.1, 1.2),
+                }
+            )
+        return out
+
+    def design(self, p, phi):
+        """Columns ``B`` with ``pred = B @ (L0, A, B)``."""
+        C, beta, gamma = phi["C"], phi["beta"], phi["gamma"]
+        pos = np.isfinite(p.logeta)
+        ell = np.where(pos, math.log(C) - gamma * np.where(pos, p.logeta, 0.0), np.inf)
+        P = weighted_sums(p.eta, p.d, ell, p.obs, p.grid, beta, events=p.events, table=p.table, derivs=False)[0]
+        pw = p.S ** (-phi["alpha"])
+        return np.column_stack([np.ones_like(pw), pw, -(p.dcum - P)])
+
+    def assemble(self, lin, phi, bounds):
+        L0, A, B = lin
+        lo = bounds[0]
+        return np.array([L0, max(A, lo[1]), phi["alpha"], max(B, lo[3]), phi["C"], phi["beta"], phi["gamma"]])
+
     def initial_guesses(self, curves, n, rng):
         ymin = min(float(c.loss.min()) for c in curves)
         peak = max(float(c.lrs.max()) for c in curves)

@@ -15,6 +15,15 @@ from .asymptotics import (
     wsd_forgetting_bound,
 )
 
+# reduced objectives, the balancing engine, tables, claims and LaTeX (issue #3 items 2-4, 7)
+from .balance import balance, objective_value, solve_point
+from .claims import ClaimCheck, claim_checks
+from .latex import export_latex
+from .objectives import ReducedObjective, reduced_objective
+from .profile import IntrinsicProfile
+from .results import Exponent, Region, ScalingResult
+from .tables import derived_table1, derived_table35, schedule_from_spec, supported_schedules
+
 __all__ += [
     "KernelAsymptotic",
     "constant_lr_noise",
@@ -24,3 +33,43 @@ __all__ += [
     "signal_asymptotic",
     "wsd_forgetting_bound",
 ]
+
+__all__ += [
+    "ClaimCheck",
+    "Exponent",
+    "IntrinsicProfile",
+    "ReducedObjective",
+    "Region",
+    "ScalingResult",
+    "balance",
+    "claim_checks",
+    "clear_caches",
+    "derived_table1",
+    "derived_table35",
+    "export_latex",
+    "objective_value",
+    "reduced_objective",
+    "schedule_from_spec",
+    "solve_point",
+    "supported_schedules",
+]
+
+
+def clear_caches() -> None:
+    """Forget every cached derivation (for benchmarks that time cold derivations)."""
+    import importlib
+
+    # the submodule ``balance`` is shadowed by the function of the same name here
+    _b = importlib.import_module(f"{__name__}.balance")
+    _c = importlib.import_module(f"{__name__}.claims")
+    _o = importlib.import_module(f"{__name__}.objectives")
+    _t = importlib.import_module(f"{__name__}.tables")
+
+    _b.balance.cache_clear()
+    _b._REGIONS.clear()
+    _b._FAMILIES.clear()
+    _b._to_F.cache_clear()
+    _o.reduced_objective.cache_clear()
+    _t.derived_table1.cache_clear()
+    _t.derived_table35.cache_clear()
+    _c.claim_checks.cache_clear()

@@ -23,7 +23,7 @@ All constants are the paper's ``≂`` made exact for ``lambda_j = j^-beta`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import mpmath
 import sympy as sp
@@ -239,7 +239,7 @@ def _mode_profile(
 _BASE = (sp.Gt(beta, 1),)
 
 
-@lru_cache(maxsize=None)
+@cache
 def signal_asymptotic() -> KernelAsymptotic:
     """Signal-learning function ``e_M(t) = sum_{j<=M} j^(-1-s beta) e^{-2 t j^-beta}``.
 
@@ -258,7 +258,7 @@ def signal_asymptotic() -> KernelAsymptotic:
     return _build("signal e_M(t)", "Section 4.2, eq. (18), Lemma C.4", ps, _BASE + (sp.Gt(s, 0),))
 
 
-@lru_cache(maxsize=None)
+@cache
 def forgetting_asymptotic() -> KernelAsymptotic:
     """Forgetting kernel ``K_M(t) = sum_{j<=M} j^(-2 beta) e^{-2 t j^-beta}``.
 
@@ -302,7 +302,7 @@ def _termwise_limit(ps: PowerSum) -> sp.Expr:
     return sp.simplify(total.subs(b, beta - 1))
 
 
-@lru_cache(maxsize=None)
+@cache
 def constant_lr_noise() -> KernelAsymptotic:
     """Constant-LR noise integral per unit ``gamma``: ``int_0^T K_M(T-t) dt`` (Theorem 5.2).
 
@@ -327,7 +327,7 @@ def constant_lr_noise() -> KernelAsymptotic:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def exp_decay_noise_I1() -> KernelAsymptotic:
     """``I_1 = sum_j (1 - e^{-2 lambda_j T}) lambda_j / 2`` (Lemma D.4): ``I_1 = C_beta + o(1)``.
 
@@ -339,7 +339,7 @@ def exp_decay_noise_I1() -> KernelAsymptotic:
     return _build("I_1", "Lemma D.4, Theorem 5.3 / D.7", ps, _BASE, limit=_termwise_limit(ps))
 
 
-@lru_cache(maxsize=None)
+@cache
 def exp_decay_noise_I2() -> KernelAsymptotic:
     """``I_2 = sum_j (-lambda_j e^{-2 lambda_j T}/2 + (1 - e^{-2 lambda_j T})/(4T))`` (Lemmas D.5-D.6).
 
@@ -368,7 +368,7 @@ def exp_decay_noise_I2() -> KernelAsymptotic:
     return _build("I_2", "Lemmas D.5-D.6, Theorem 5.3 / D.7", ps, _BASE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def wsd_forgetting_bound() -> KernelAsymptotic:
     """WSD forgetting integral ``int_0^oo K_M(T_2 + t) dt`` (Lemma D.10).
 

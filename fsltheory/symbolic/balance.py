@@ -46,7 +46,7 @@ from .positivity import critical_factors, sign_on_domain
 from .results import Exponent, Region, ScalingResult, paper_regime
 from .terms import BETA, S, MinTerm, Monomial
 
-__all__ = ["balance", "solve_point", "S_GRID", "BETA_GRID"]
+__all__ = ["balance", "solve_point", "objective_value", "S_GRID", "BETA_GRID"]
 
 #: generic sample points (no rational relation with the regime boundaries met in practice)
 S_GRID = tuple(sp.Rational(x) for x in ("0.07", "0.29", "0.61", "1.07", "2.9"))
@@ -109,12 +109,10 @@ class _Family:
         ]
         self._num = []
         for rows in combos:
-            A = sp.Matrix([list(r.coef) for r in rows])
-            b = sp.Matrix([list(r.rhs) for r in rows]).subs(_BIG_SYM, _BIG)
-            fA = sp.lambdify((S, BETA), A, "numpy")
-            fb = sp.lambdify((S, BETA), b, "numpy")
+            A = [list(r.coef) for r in rows]
+            b = [list(r.rhs) for r in rows]
             box = np.array([r.kind == "box" for r in rows])
-            self._num.append((fA, fb, box))
+            self._num.append((_compile(A), _compile(b), box))
         self._cache: dict = {}
 
     def numeric(self, k: int, s: float, beta: float):
@@ -122,11 +120,25 @@ class _Family:
         hit = self._cache.get(key)
         if hit is None:
             fA, fb, box = self._num[k]
-            R = len(self.combos[k])
-            A = np.array(fA(s, beta), dtype=float).reshape(R, self.n)
-            b = np.array(fb(s, beta), dtype=float).reshape(R, 2)
+            A = np.array(fA(s, beta), dtype=float).reshape(len(self.combos[k]), self.n)
+            b = np.array(fb(s, beta), dtype=float).reshape(len(self.combos[k]), 2)
             hit = self._cache[key] = (A, b, box)
         return hit
+
+
+def _compile(matrix):
+    """Fast float evaluator ``f(s, beta)`` of a nested list of rational expressions.
+
+    The expressions are rational functions with rational coefficients, so their ``str``
+    is valid Python; this avoids ``lambdify``'s printer, which dominated the run time.
+    """
+    src = "[" + ",".join("[" + ",".join(f"({x})" for x in row) + "]" for row in matrix) + "]"
+    code = compile(src, "<exponents>", "eval")
+
+    def f(s, beta):
+        return eval(code, {"s": float(s), "beta": float(beta), "BIG": _BIG})
+
+    return f
 
 
 @lru_cache(maxsize=None)
@@ -394,7 +406,20 @@ def _case_samples(cond) -> list[tuple[sp.Rational, sp.Rational]]:
     if cond == sp.true:
         betas = list(BETA_GRID)
     else:
-        dom = cond.as_set().intersect(sp.Interval.open(1, sp.oo))
+        if isinstance(cond, sp.And):
+            simple = None
+        elif isinstance(cond, sp.Eq):
+            simple = sp.FiniteSet(cond.rhs if cond.lhs == BETA else cond.lhs)
+        elif isinstance(cond, (sp.StrictLessThan, sp.StrictGreaterThan)) and cond.lhs == BETA:
+            edge = cond.rhs
+            simple = (
+                sp.Interval.open(1, edge) if isinstance(cond, sp.StrictLessThan) else
+                sp.Interval.open(edge, sp.oo)
+            )
+        else:
+            simple = None
+        dom = simple if simple is not None else cond.as_set()
+        dom = dom.intersect(sp.Interval.open(1, sp.oo))
         if isinstance(dom, sp.FiniteSet):
             betas = list(dom)
         elif isinstance(dom, sp.Interval):
@@ -446,17 +471,29 @@ def _condition(conds: list[tuple[sp.Expr, int]]) -> sp.Basic:
     for f, sg in conds:
         rel = sp.Ge(f, 0) if sg > 0 else sp.Lt(f, 0)
         var = S if f.has(S) else BETA
-        if sp.degree(f, var) == 1 and sign_on_domain(sp.Poly(f, var).LC()) == 1:
-            root = sp.solve(f, var)[0]
+        poly = sp.Poly(f, var)
+        if poly.degree() == 1 and sign_on_domain(poly.LC()) == 1:
+            root = sp.cancel(-poly.nth(0) / poly.LC())
             if root.has(BETA):
-                root = sp.apart(sp.cancel(root), BETA)
+                root = sp.apart(root, BETA)
             rel = sp.Ge(var, root) if sg > 0 else sp.Lt(var, root)
         parts.append(rel)
     return sp.And(*parts)
 
 
+def _factored(x) -> sp.Expr:
+    """A field element as a factored SymPy expression (factoring in the polynomial ring)."""
+    coef, parts = sp.S.One, []
+    for poly, sign in ((x.numer, 1), (x.denom, -1)):
+        c, facs = poly.factor_list()
+        coef *= _F.domain.to_sympy(c) ** sign
+        parts += [f.as_expr() ** (k * sign) for f, k in facs]
+    # one Mul, so that -(beta - 1)/beta is not distributed into (1 - beta)/beta
+    return sp.Mul(coef, *parts)
+
+
 def _to_sympy(pair) -> tuple[sp.Expr, sp.Expr]:
-    return tuple(sp.factor(_F.to_sympy(x)) for x in pair)
+    return tuple(_factored(x) for x in pair)
 
 
 def _case_regions(objective, budget, cond, bodies) -> list[Region]:
@@ -495,7 +532,12 @@ def _case_regions(objective, budget, cond, bodies) -> list[Region]:
     for (vals, pts), cs in zip(ordered, conds, strict=True):
         rc = _condition(cs) if cs else sp.true
         regimes = {paper_regime(b, s) for s, b in pts}
-        exact = {k: _to_sympy(v) for k, v in zip(keys, vals, strict=True)}
+        exact = dict(zip(keys, vals, strict=True))
+        if "M_max" in exact:  # D = C / M
+            lo, hi = exact["M_min"], exact["M_max"]
+            exact["D_min"] = (_F.one - hi[0], -hi[1])
+            exact["D_max"] = (_F.one - lo[0], -lo[1])
+        exact = {k: _to_sympy(v) for k, v in exact.items()}
         regions.append(
             Region(
                 condition=sp.And(cond, rc),
@@ -512,11 +554,11 @@ def _self_check(objective, budget, regions, samples, results, keys) -> None:
     for reg in regions:
         raw = _raw(reg.values, budget)
         exprs = [raw[k][part] for k in keys for part in (0, 1)]
-        reg_fn = sp.lambdify((S, BETA), exprs, "math")
+        reg_fn = _compile([exprs])
         for (s, b), res in zip(samples, results, strict=True):
             if next(r for r in regions if _holds(r.condition, s, b)) is not reg:
                 continue
-            got = np.array(reg_fn(float(s), float(b)), dtype=float)
+            got = np.array(reg_fn(s, b)[0], dtype=float)
             want = np.array([res.numeric[k][part] for k in keys for part in (0, 1)])
             if not np.allclose(got, want, atol=1e-7):
                 raise RuntimeError(
@@ -551,11 +593,10 @@ def _exponents(vals: dict, objective, budget) -> dict:
         lo, hi = vals["M_min"], vals["M_max"]
         rel = _relation(lo, hi)
         out["M"] = Exponent(*lo, relation=rel, upper=None if rel == "eq" else hi)
-        dlo = (sp.factor(1 - hi[0]), sp.factor(-hi[1]))
-        dhi = (sp.factor(1 - lo[0]), sp.factor(-lo[1]))
+        dlo, dhi = vals["D_min"], vals["D_max"]
         out["D"] = Exponent(*dlo, relation=rel, upper=None if rel == "eq" else dhi)
     for k, v in out.items():
-        if v is not None and v.power.has(_BIG_SYM) or v is not None and v.log.has(_BIG_SYM):
+        if v is not None and (v.power.has(_BIG_SYM) or v.log.has(_BIG_SYM)):
             raise RuntimeError(f"{objective.family}: {k} is unbounded (it depends on the box)")
     return out
 
@@ -641,3 +682,37 @@ def solve_point(objective: ReducedObjective, budget: str, beta, s) -> dict:
                 for k, pair in res.values.items()
             }
     raise ValueError(f"no case of {objective.family} holds at beta={beta}")
+
+
+def objective_value(
+    objective: ReducedObjective, budget: str, *, beta, s, lr, M=None, r=(0, 0)
+) -> tuple[sp.Expr, sp.Expr]:
+    """Exponent pair of the objective at given hyperparameters (the largest term wins).
+
+    ``lr``, ``M``, ``r`` are ``(power, log)`` pairs in the budget; ``M=None`` in the data
+    budget means ``M = oo``.  Used to test printed optima against the objective.
+    """
+    budget = _check_budget(budget)
+    beta, s = sp.Rational(str(beta)), sp.Rational(str(s))
+    point = {S: s, BETA: beta}
+    for cond, bodies in _structure_key(objective)[2]:
+        if _holds(cond, s, beta):
+            break
+    else:  # pragma: no cover - the cases cover the domain
+        raise ValueError(f"no case of {objective.family} holds at beta={beta}")
+    if M is None:
+        if budget != "data":
+            raise ValueError("M=None (M = oo) is only meaningful in the data budget")
+        flats = _at_infinite_M(bodies, [(s, beta)])
+        M = (0, 0)
+    else:
+        flats = [list(b.flat()) if isinstance(b, MinTerm) else [b] for b in bodies]
+    d = (1, 0) if budget == "data" else (1 - sp.sympify(M[0]), -sp.sympify(M[1]))
+    pairs = {"lr": lr, "M": M, "r": r, "D": d}
+
+    def value(m: Monomial):
+        p = sum((sp.sympify(x).subs(point) * sp.sympify(pairs[v][0]) for v, x in m.exps), 0)
+        q = sum((sp.sympify(x).subs(point) * sp.sympify(pairs[v][1]) for v, x in m.exps), 0)
+        return (sp.nsimplify(p), sp.nsimplify(q + sp.sympify(m.log).subs(point)))
+
+    return max(min(value(m) for m in branches) for branches in flats)

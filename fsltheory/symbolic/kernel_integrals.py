@@ -52,8 +52,11 @@ import sympy as sp
 __all__ = [
     "PowerSum",
     "SYMBOLS",
+    "profile_symbol",
     "continuum_integral",
     "mellin_profile",
+    "power_law_term",
+    "zeta_term",
     "infinite_sum_terms",
     "width_tail",
     "saturated_terms",
@@ -93,6 +96,11 @@ class PowerSum:
     g: sp.Expr
     t: sp.Symbol
     prefactor: sp.Expr = sp.S.One
+
+    def __post_init__(self):
+        if sp.simplify(self.a - 1) == 0:
+            # p = 0: the zeta pole meets the z = 0 pole and the expansion has a log t
+            raise ValueError(f"a={self.a!r} is invalid: expected a != 1 (p = (a-1)/beta != 0)")
 
     @property
     def beta(self) -> sp.Symbol:
@@ -137,7 +145,8 @@ def continuum_integral(ps: PowerSum) -> sp.Expr:
     # transform keeps the orientation (1 -> M^-beta); flip it so the limits increase
     f = sp.powsimp(sp.expand_power_base(-f, force=True), force=True)
     f = sp.simplify(f)
-    assert sp.simplify(lo - 1) == 0 and sp.simplify(hi - M ** (-beta)) == 0
+    if sp.simplify(lo - 1) != 0 or sp.simplify(hi - M ** (-beta)) != 0:  # pragma: no cover
+        raise RuntimeError(f"unexpected limits ({lo}, {hi}) after u = j^-beta")
     return ps.prefactor * sp.Integral(f, (u, M ** (-beta), 1))
 
 
@@ -183,7 +192,8 @@ def zeta_term(ps: PowerSum) -> sp.Expr:
     if k0 == 0:  # pragma: no cover - no supported profile has g(0) != 0 and g_inf != 0
         raise ValueError("a profile with g(0) != 0 and g_inf != 0 has a divergent sum")
     res_G = sp.limit(_z * mellin_profile(ps), _z, 0)
-    assert sp.simplify(res_G + ginf) == 0
+    if sp.simplify(res_G + ginf) != 0:  # pragma: no cover - Res_{z=0} G = -g_inf always
+        raise RuntimeError(f"Res G(z=0) = {res_G} != -g_inf = {-ginf}")
     return ps.prefactor * ginf * sp.zeta(ps.a)
 
 

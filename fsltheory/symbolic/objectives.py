@@ -112,7 +112,7 @@ def _decay_noise(q: sp.Expr, T2: Monomial, T2_disp: sp.Expr) -> Term:
         return grow
     if sign == -1:
         return conv
-    edge = sp.nsimplify(sp.solve(sp.Eq(excess, 0), BETA)[0])
+    edge = 1 / (1 - q)  # excess = 0 <=> beta = 1/(1 - q) (= p + 1 for a decay to zero)
     log_body = common * mono(log=1)
     cases = (
         (sp.Lt(BETA, edge), grow_body),

@@ -8,6 +8,8 @@ change sign over the domain are the *critical factors* that bound regimes.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from .terms import BETA, S
@@ -54,8 +56,11 @@ def sign_on_domain(expr: sp.Expr, extra: dict | None = None) -> int | None:
     ``extra`` substitutes further parameters first (e.g. ``{s: alpha/beta}``).
     """
     e = sp.sympify(expr)
-    if extra:
-        e = e.subs(extra)
+    return _sign(e.subs(extra) if extra else e)
+
+
+@lru_cache(maxsize=4096)
+def _sign(e: sp.Expr) -> int | None:
     e = sp.cancel(sp.together(e.subs(BETA, 1 + B_SHIFT)))
     if e == 0:
         return 0
@@ -66,7 +71,8 @@ def sign_on_domain(expr: sp.Expr, extra: dict | None = None) -> int | None:
     return sn * sd
 
 
-def critical_factors(expr: sp.Expr) -> list[sp.Expr]:
+@lru_cache(maxsize=1024)
+def critical_factors(expr: sp.Expr) -> tuple[sp.Expr, ...]:
     """Factors of ``expr``'s numerator and denominator whose sign changes on the domain.
 
     Each is returned normalised so that its coefficient of ``s`` (or else of ``beta``) is
@@ -87,4 +93,4 @@ def critical_factors(expr: sp.Expr) -> list[sp.Expr]:
             f = sp.expand(f)
             if f not in out:
                 out.append(f)
-    return out
+    return tuple(out)

@@ -84,7 +84,7 @@ class IntrinsicProfile:
         if b == 0:
             return "zero"
         if K in b.free_symbols:
-            if sp.simplify(b * K).free_symbols & {K}:
+            if sp.cancel(b * K).free_symbols & {K}:
                 raise ValueError(f"final_ratio={b} is invalid: expected 0, a constant or c/K")
             return "inverse_K"
         return "ratio"
@@ -168,11 +168,11 @@ def flat_profile(family: str, shape: sp.Expr, final_ratio, note: str = "") -> In
 def decay_profile(family: str, decay: sp.Expr, note: str = "") -> IntrinsicProfile:
     """A family that decays over the whole run: ``eta/peak = decay(u)`` with ``decay`` in ``V``."""
     lam = sp.Lambda(V, decay)
-    return IntrinsicProfile(family, sp.Lambda(U, lam(U)), lam, sp.simplify(lam(1)), note=note)
+    return IntrinsicProfile(family, sp.Lambda(U, lam(U)), lam, lam(1), note=note)
 
 
 def wsd_profile(family: str, decay: sp.Expr, note: str = "") -> IntrinsicProfile:
     """Stable at the peak for ``(1 - r) K`` steps, then ``decay(v)``, ``v = (u - 1 + r)/r`` (eq. 25)."""
     lam = sp.Lambda(V, decay)
     shape = sp.Lambda(U, sp.Piecewise((1, U <= 1 - R), (lam((U - 1 + R) / R), True)))
-    return IntrinsicProfile(family, shape, lam, sp.simplify(lam(1)), stable=True, note=note)
+    return IntrinsicProfile(family, shape, lam, lam(1), stable=True, note=note)

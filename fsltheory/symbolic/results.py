@@ -112,8 +112,8 @@ class Region:
     regime: str = "any"  # 'easy', 'hard' (paper's s vs 1 - 1/beta) or 'any'
 
     def holds(self, beta, s) -> bool:
-        c = self.condition.subs({BETA: _q(beta), S: _q(s)}) if self.condition is not True else True
-        return bool(c)
+        """Whether the region's condition holds at ``(beta, s)``."""
+        return bool(sp.sympify(self.condition).subs({BETA: _q(beta), S: _q(s)}))
 
 
 @dataclass(frozen=True)
@@ -247,13 +247,21 @@ class ScalingResult:
             return self
         regions = []
         for reg in self.regions:
-            cond = reg.condition.subs(mapping) if reg.condition is not sp.true else sp.true
+            cond = sp.sympify(reg.condition).subs(mapping)
             if cond == sp.false:
                 continue
-            vals = {k: (None if v is None else v.subs(mapping).simplify()) for k, v in reg.values.items()}
+            vals = {
+                k: (None if v is None else v.subs(mapping).simplify())
+                for k, v in reg.values.items()
+            }
             regions.append(replace(reg, condition=cond, values=vals))
             if cond == sp.true:
                 break
+        if not regions:
+            raise ValueError(
+                f"no region of {self.schedule}/{self.budget} holds at {mapping}: "
+                "the regions do not cover this point"
+            )
         return replace(
             self,
             regions=tuple(regions),

@@ -1,0 +1,70 @@
+"""``fsl fit``: fit a loss-curve law (FSL ansatz, multi-power law or momentum law) to curves.
+
+Examples::
+
+    fsl fit cosine.csv constant.csv --law fsl --save fsl.json
+    fsl fit csv_25/cosine_24000.csv csv_25/constant_24000.csv csv_25/wsdcon_9.csv \\
+        --format mpl --law mpl --save mpl25.json
+
+Each CSV has columns ``step,lr,loss`` (the validation loss at logged steps).  The fit uses the
+post-warmup points, the papers' Huber loss on log loss (delta = 1e-3) and several starts; the
+parameters and fit diagnostics are written as JSON (never over an existing file without
+``--force``) for ``fsl predict`` and ``fsl optimize-schedule``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ._surrogate_io import add_curve_args, read_curves
+
+__all__ = ["register", "run"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "fit",
+        help="fit a loss-curve law (fsl, mpl, momentum) to step,lr,loss files",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_curve_args(p)
+    p.add_argument("--law", choices=("fsl", "mpl", "momentum"), default="fsl", help="which law")
+    p.add_argument("--save", metavar="PARAMS.json", required=True, help="where to write the fit")
+    p.add_argument("--starts", type=int, default=4, help="least-squares refinements (multi-start)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
+    p.add_argument("--smooth", default=None, help="smoothing: ema:SPAN or rolling:WINDOW (default none)")
+    p.add_argument("--min-step", type=int, default=None, help="ignore loss points before this step")
+    p.add_argument("--xi", choices=("start", "end"), default=None, help="FSL only: where the LRD weight is evaluated")
+    p.add_argument("--force", action="store_true", help="replace an existing PARAMS.json")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..surrogate import LAWS
+
+    if args.starts < 1:
+        raise ValueError(f"--starts={args.starts} is invalid: expected an integer >= 1")
+    if args.xi is not None and args.law != "fsl":
+        raise ValueError("--xi applies only to --law fsl")
+    curves = read_curves(args)
+    opts = {"xi": args.xi} if args.xi else {}
+    law = LAWS[args.law](**opts)
+    res = law.fit(
+        list(curves.values()),
+        starts=args.starts,
+        rng=args.seed,
+        smoothing=args.smooth,
+        min_step=args.min_step,
+        progress=args.progress,
+    )
+    path = res.law.save(args.save, force=args.force)
+    print(f"{res.law.title}: fitted to {len(curves)} curve(s), {res.n_points} points, {res.seconds:.2f} s")
+    print(json.dumps(res.law.params, indent=2))
+    print(f"objective {res.cost:.6g}, rms log residual {res.rmse_log:.3g}")
+    for d in res.diagnostics:
+        print(f"warning: {d}")
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,32 @@
+"""``fsl latex``: write the FSL, the reduced objectives and the exponent tables as LaTeX.
+
+Writes ``OUT/fsltheory-scaling.tex`` (standalone: ``pdflatex fsltheory-scaling.tex`` in
+``OUT``) and one snippet per formula or table in ``OUT/snippets/``.  Existing files are
+never replaced without ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register", "run"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "latex",
+        help="LaTeX export of the FSL, reduced objectives and exponent tables",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--out", default="fsl-latex", help="output folder")
+    p.add_argument("--force", action="store_true", help="replace existing files")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..symbolic.latex import export_latex
+
+    paths = export_latex(args.out, force=args.force)
+    print(f"wrote {paths[0]} and {len(paths) - 1} snippets in {paths[0].parent / 'snippets'}")
+    return 0

@@ -1,0 +1,260 @@
+"""Text and LaTeX export of reduced objectives and optimal exponents (``fsl latex``).
+
+:func:`export_latex` writes one standalone document (``fsltheory-scaling.tex``, article
+class with ``amsmath`` and ``booktabs`` only) that ``\\input``\\ s one snippet per formula
+or table from ``snippets/``, so each snippet can also be pasted into a paper.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import sympy as sp
+
+from .._output import prepare_output
+from .objectives import ReducedObjective
+from .results import QUANTITIES, Exponent, ScalingResult
+
+__all__ = [
+    "FSL_LATEX",
+    "SIMPLIFIED_FSL_LATEX",
+    "exponent_to_text",
+    "result_to_text",
+    "result_to_latex",
+    "objective_to_latex",
+    "scaling_table_latex",
+    "export_latex",
+]
+
+_NAMES_TEX = {
+    "loss": r"\mathcal{E}_{\rm opt}",
+    "lr": r"\gamma_{\rm opt}",
+    "M": r"M_{\rm opt}",
+    "D": r"D_{\rm opt}",
+    "decay_fraction": r"r_{\rm opt}",
+}
+_NAMES_TEXT = {
+    "loss": "loss E_opt",
+    "lr": "peak lr gamma=eta/B",
+    "M": "model size M",
+    "D": "data D",
+    "decay_fraction": "decay fraction r",
+}
+
+#: the intrinsic-time FSL, Theorems 4.2/4.4 (eq. 9)
+FSL_LATEX = (
+    r"\mathbb{E}[\mathcal{R}(\nu_t)] - \tfrac{1}{2}\sigma^2 \eqsim M^{-s\beta} + e_M(t)"
+    r" + \int_0^t \mathcal{K}_M(t-z)\,\bigl[e_M(z) + \sigma^2\bigr]\,\gamma(z)\,dz"
+)
+#: the simplified FSL of Section 5 (Assumption 5.1, sigma >~ 1)
+SIMPLIFIED_FSL_LATEX = (
+    r"\mathcal{E}_K \eqsim M^{-s\beta} + T^{-s}"
+    r" + \frac{\sigma^2}{B}\int_0^T \mathcal{K}_M(T-t)\,\varphi\bigl(T^{-1}(t)\bigr)\,dt,"
+    r"\qquad \mathcal{K}_M(\tau) \eqsim \tau^{-(2-1/\beta)}\ (1 \lesssim \tau \lesssim M^\beta)"
+)
+
+
+# ------------------------------------------------------------------ text
+def _pair_text(power, log, base: str) -> str:
+    parts = []
+    if power != 0:
+        parts.append(f"{base}^({power})")
+    if log != 0:
+        parts.append(f"(log {base})^({log})")
+    return " ".join(parts) if parts else "1"
+
+
+def exponent_to_text(e: Exponent | None, base: str) -> str:
+    """E.g. ``D^(-2/3) (log D)^(1/3)``; ``oo (any M >~ ...)``; ``>~ ... (up to ...)``."""
+    if e is None:
+        return "-"
+    if e.relation == "inf":
+        low = _pair_text(*e.lower, base) if e.lower is not None else "?"
+        return f"oo  (any >~ {low} attains the rate)"
+    body = _pair_text(e.power, e.log, base)
+    if e.relation == "ge":
+        up = _pair_text(*e.upper, base) if e.upper is not None else "?"
+        return f">~ {body}  (optimal up to {up})"
+    if e.relation == "piecewise":
+        return f"{body}  (relation depends on the region)"
+    return f"~ {body}"
+
+
+def result_to_text(result: ScalingResult) -> str:
+    """Human-readable summary, one block per region."""
+    base = str(result.budget_symbol)
+    head = f"{result.schedule} / {result.budget} budget ({base} fixed)"
+    if result.beta is not None or result.s is not None:
+        head += f" at beta={result.beta}, s={result.s}"
+        if result.regime is not None:
+            head += f"  [{result.regime} regime]"
+    lines = [head]
+    for reg in result.regions:
+        if len(result.regions) > 1 or reg.condition != sp.true:
+            lines.append(f"  where {reg.condition}  [{reg.regime}]")
+        for name in QUANTITIES:
+            v = reg.values.get(name)
+            if v is None and name in ("D", "decay_fraction"):
+                continue
+            lines.append(f"    {_NAMES_TEXT[name]:<22} {exponent_to_text(v, base)}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ LaTeX
+def _latex_exp(e: Exponent | None, base: sp.Symbol) -> str:
+    if e is None:
+        return "--"
+    if e.relation == "inf":
+        low = Exponent(*e.lower).to_latex(base) if e.lower is not None else ""
+        return r"\infty" + (rf"\ (\gtrsim {low})" if low else "")
+    return e.to_latex(base)
+
+
+def _latex_condition(cond) -> str:
+    return "any" if cond == sp.true else sp.latex(cond)
+
+
+def result_to_latex(result: ScalingResult) -> str:
+    """``align*`` environment: one line per quantity and region."""
+    base = result.budget_symbol
+    rows = []
+    for reg in result.regions:
+        where = _latex_condition(reg.condition)
+        rows.append(rf"&\text{{{result.schedule}, {result.budget} budget, region: }} {where}")
+        for name in QUANTITIES:
+            v = reg.values.get(name)
+            if v is None:
+                continue
+            sym = r"\eqsim" if v.relation in ("eq", "inf") else ""
+            rows.append(rf"{_NAMES_TEX[name]} &{sym} {_latex_exp(v, base)}")
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
+
+
+def objective_to_latex(objective: ReducedObjective) -> str:
+    """``equation*`` of the reduced objective with its intrinsic times defined."""
+    body = " + ".join(sp.latex(t.display) for t in objective.terms)
+    defs = []
+    for sym, mono in objective.definitions:
+        defs.append(f"{sp.latex(sym)} = {sp.latex(mono.to_sympy())}")
+    cons = [sp.latex(m.to_sympy()) + r" \lesssim 1" for _, m in objective.constraints]
+    return (
+        "\\begin{equation*}\n"
+        rf"\mathcal{{E}}_{{\rm {objective.family}}} \eqsim {body}"
+        + (r",\qquad " + ",\\ ".join(defs) if defs else "")
+        + (r",\qquad " + ",\\ ".join(cons) if cons else "")
+        + "\n\\end{equation*}\n"
+    )
+
+
+def scaling_table_latex(results: list[ScalingResult], budget: str) -> str:
+    """A ``booktabs`` table of every schedule x region for one budget."""
+    base = sp.Symbol("D") if budget == "data" else sp.Symbol("C")
+    cols = ["lr", "M", "D", "decay_fraction", "loss"] if budget == "compute" else [
+        "lr",
+        "M",
+        "decay_fraction",
+        "loss",
+    ]
+    head = " & ".join(["LRS", "region"] + [f"${_NAMES_TEX[c]}$" for c in cols])
+    lines = [
+        "\\begin{table}[ht]",
+        "\\centering\\scriptsize",
+        "\\begin{tabular}{" + "l" * (2 + len(cols)) + "}",
+        "\\toprule",
+        head + " \\\\",
+        "\\midrule",
+    ]
+    for res in results:
+        for reg in res.regions:
+            cells = [res.schedule, f"${_latex_condition(reg.condition)}$"]
+            for c in cols:
+                v = reg.values.get(c)
+                cells.append("--" if v is None else f"${_latex_exp(v, base)}$")
+            lines.append(" & ".join(cells) + " \\\\")
+        lines.append("\\midrule")
+    lines[-1] = "\\bottomrule"
+    lines += [
+        "\\end{tabular}",
+        f"\\caption{{Optimal exponents, {budget}-limited budget (derived by fsltheory).}}",
+        "\\end{table}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+
+
+_PREAMBLE = r"""\documentclass[landscape]{article}
+\usepackage[margin=1.5cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\providecommand{\eqsim}{\mathrel{\approx}}
+"""
+
+
+def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> list[Path]:
+    """Write the standalone document and one snippet per formula/table into folder ``out``.
+
+    Parameters
+    ----------
+    out : path
+        Output folder (created).  Existing files are replaced only with ``force=True``.
+    schedules : dict, optional
+        ``{label: schedule}``; default: every supported family
+        (:func:`~fsltheory.symbolic.tables.supported_schedules`).
+
+    Returns
+    -------
+    list of Path
+        The main ``.tex`` first, then the snippets.
+    """
+    from .tables import supported_schedules
+
+    out = Path(out)
+    schedules = supported_schedules() if schedules is None else schedules
+    snippets: list[tuple[str, str]] = [
+        ("fsl.tex", "\\begin{equation*}\n" + FSL_LATEX + "\n\\end{equation*}\n"),
+        ("fsl-simplified.tex", "\\begin{equation*}\n" + SIMPLIFIED_FSL_LATEX + "\n\\end{equation*}\n"),
+    ]
+    results = {b: [] for b in ("data", "compute")}
+    for label, sched in schedules.items():
+        res_d = sched.scaling("data")
+        snippets.append((f"objective-{_slug(label)}.tex", objective_to_latex(res_d.objective)))
+        for budget in ("data", "compute"):
+            res = res_d if budget == "data" else sched.scaling(budget)
+            results[budget].append(res)
+            snippets.append((f"result-{_slug(label)}-{budget}.tex", result_to_latex(res)))
+    for budget, res in results.items():
+        snippets.append((f"table-{budget}.tex", scaling_table_latex(res, budget)))
+
+    paths = [prepare_output(out / "snippets" / name, force=force) for name, _ in snippets]
+    main = prepare_output(out / "fsltheory-scaling.tex", force=force)
+    for path, (_, text) in zip(paths, snippets, strict=True):
+        path.write_text(text)
+    body = [
+        _PREAMBLE,
+        "\\begin{document}",
+        "\\section*{Functional scaling laws: optimal exponents}",
+        "Li et al., arXiv 2509.19189.  Notation: $s$ relative difficulty, $\\beta$ capacity,"
+        " $\\gamma=\\eta/B$ peak effective learning rate, $r$ WSD decay fraction; every"
+        " quantity is $B^{x}(\\log B)^{y}$ in the budget $B\\in\\{D, C=MD\\}$.",
+        "\\subsection*{The functional scaling law}",
+        "\\input{snippets/fsl}",
+        "\\input{snippets/fsl-simplified}",
+        "\\subsection*{Reduced objectives}",
+    ]
+    for name, _ in snippets:
+        if name.startswith("objective-"):
+            body.append(f"\\input{{snippets/{name[:-4]}}}")
+    body.append("\\subsection*{Optimal exponents}")
+    body += ["\\input{snippets/table-data}", "\\input{snippets/table-compute}", "\\clearpage"]
+    for name, _ in snippets:
+        if name.startswith("result-"):
+            body.append(f"\\input{{snippets/{name[:-4]}}}")
+    body += ["\\end{document}", ""]
+    main.write_text("\n".join(body))
+    return [main, *paths]
+
