@@ -142,6 +142,7 @@ def fit_law(
     smoothing=None,
     min_step: int | None = None,
     max_nfev: int = 300,
+    tol: float = 1e-8,
     delta: float = HUBER_DELTA,
     x0=None,
     bounds=None,
@@ -167,8 +168,10 @@ def fit_law(
         curves and recorded in the fitted law so evaluation applies the same.
     min_step : int, optional
         Drop loss points before this step (default: those inside the warmup ramp).
-    max_nfev, delta : int, float
-        Evaluation budget per refinement and Huber threshold.
+    max_nfev, tol, delta : int, float, float
+        Evaluation budget and tolerance (``ftol = xtol = gtol``) per refinement, and the
+        Huber threshold.  The default ``tol = 1e-8`` stops when the objective changes by
+        less than 1e-8 relative, far below the noise in any logged loss.
     x0 : dict or sequence, optional
         An extra starting point.
     bounds : (lo, hi), optional
@@ -268,9 +271,9 @@ def fit_law(
                 f_scale=delta,
                 x_scale="jac",
                 max_nfev=max_nfev,
-                xtol=1e-10,
-                ftol=1e-10,
-                gtol=1e-10,
+                xtol=tol,
+                ftol=tol,
+                gtol=tol,
             )
         results.append(res)
     results.sort(key=lambda r: r.cost)

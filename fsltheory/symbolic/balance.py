@@ -433,6 +433,28 @@ def _case_samples(cond) -> list[tuple[sp.Rational, sp.Rational]]:
     return [(s, b) for b in betas for s in S_GRID]
 
 
+def _dense_points(samples) -> list[tuple[float, float]]:
+    """A dense float grid over the sampled beta range, to label regions easy/hard/any."""
+    bs = sorted({float(b) for _, b in samples})
+    lo, hi = bs[0], bs[-1]
+    if lo != hi:  # stretch to the case's range (open intervals: stay inside)
+        lo, hi = 1 + (lo - 1) * 0.5, hi * 4 if hi > 4 * lo else hi + (hi - lo)
+    grid_b = np.unique(np.concatenate([bs, np.geomspace(lo, hi, 25)])) if lo != hi else bs
+    grid_s = np.geomspace(1e-3, 20.0, 60)
+    return [(float(s), float(b)) for b in grid_b for s in grid_s]
+
+
+def _compile_condition(cond):
+    """Fast float test of a condition made of relations, ``&`` and ``Eq``."""
+    code = compile(str(cond), "<condition>", "eval")
+    ns = {"Eq": lambda a, b: a == b, "True": True, "False": False}
+
+    def f(s, beta):
+        return bool(eval(code, {**ns, "s": s, "beta": beta}))
+
+    return f
+
+
 def _sign_at(f, point) -> int:
     s, b = point
     return int(sp.sign(sp.sympify(f).subs({S: s, BETA: b})))
@@ -529,9 +551,14 @@ def _case_regions(objective, budget, cond, bodies) -> list[Region]:
                 f"factors {factors}"
             )
     regions = []
+    dense = _dense_points(samples)
     for (vals, pts), cs in zip(ordered, conds, strict=True):
         rc = _condition(cs) if cs else sp.true
+        inside = _compile_condition(sp.And(cond, rc))
         regimes = {paper_regime(b, s) for s, b in pts}
+        regimes |= {
+            "easy" if s >= 1 - 1 / b else "hard" for s, b in dense if inside(s, b)
+        }
         exact = dict(zip(keys, vals, strict=True))
         if "M_max" in exact:  # D = C / M
             lo, hi = exact["M_min"], exact["M_max"]

@@ -136,7 +136,14 @@ class IntrinsicProfile:
 
     @cached_property
     def total_time_factor(self) -> sp.Expr:
-        """``int_0^1 f(u) du``: ``T = peak * K * factor`` (``r`` and ``K`` symbolic)."""
+        """``int_0^1 f(u) du``: ``T = peak * K * factor`` (``r`` and ``K`` symbolic).
+
+        With a stable phase, ``u = 1 - r + r v`` maps the decay onto ``v in [0, 1]``, so the
+        factor is ``(1 - r) + r int_0^1 decay``.
+        """
+        if self.stable:
+            tail = sp.integrate(self.decay(V), (V, 0, 1), conds="none")
+            return sp.simplify((1 - R) + R * tail)
         return sp.simplify(sp.integrate(self.shape(U), (U, 0, 1), conds="none"))
 
 
