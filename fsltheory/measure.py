@@ -29,6 +29,7 @@ __all__ = [
     "SlopeMeasurement",
     "tune_data_limited",
     "tune_compute_limited",
+    "default_peak_cap",
     "measure_scaling",
 ]
 
@@ -36,6 +37,16 @@ __all__ = [
 _STABILITY_MARGIN = 0.9
 #: widths treated as "infinite" for data-limited budgets: M^beta far beyond any T reached
 _M_INFINITE = 10**9
+#: default cap on the peak, as a multiple of 1/tr(H): the numerical face of the paper's
+#: ``gamma <~ 1`` (Assumption 4.1 asks for sup gamma below a small constant).  With
+#: gamma tr(H) <= 1/4 the higher Volterra orders the FSL drops stay below ~25% of the first,
+#: and a fixed cap cannot change any exponent.
+CAP_TIMES_TRACE = 0.25
+
+
+def default_peak_cap(beta: float) -> float:
+    """``CAP_TIMES_TRACE / tr(H)`` with ``tr(H) = zeta(beta)`` (infinite width)."""
+    return CAP_TIMES_TRACE / PowerLawModel(beta=beta, s=1.0).trace_H()
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ def tune_data_limited(
     *,
     batch: int = 1,
     tune_decay: bool | None = None,
-    peak_range: tuple[float, float] | None = None,
+    peak_cap: float | None = None,
     xatol: float = 0.02,
 ) -> TunedPoint:
     """Minimise the exact final risk over the peak LR (and WSD's decay fraction) at data ``D``.
@@ -130,8 +141,10 @@ def tune_data_limited(
         Samples; the horizon is ``K = D / batch`` steps.
     tune_decay : bool, optional
         Tune ``r`` too (default: when the template has a ``decay`` field).
-    peak_range : (float, float), optional
-        Search interval for the peak; default ``[1e-6, 0.9 * max_stable_lr]``.
+    peak_cap : float, optional
+        Largest admissible peak (default :func:`default_peak_cap`); it is also never above
+        90% of the stability limit :func:`fsltheory.max_stable_lr`.  The search covers six
+        decades below it.
     xatol : float
         Tolerance on ``log(peak)`` (and ``log(r)``).
     """
@@ -140,8 +153,9 @@ def tune_data_limited(
     steps = max(2, int(D // batch))
     if tune_decay is None:
         tune_decay = hasattr(template, "decay")
-    hi = _STABILITY_MARGIN * max_stable_lr(model, batch=batch)
-    lo, hi = peak_range if peak_range is not None else (1e-6 * hi, hi)
+    cap = default_peak_cap(model.beta) if peak_cap is None else float(peak_cap)
+    hi = min(cap, _STABILITY_MARGIN * max_stable_lr(model, batch=batch))
+    lo = 1e-6 * hi
     count = 0
 
     def f_peak(logp, decay=None):
@@ -198,9 +212,14 @@ def tune_compute_limited(
     sigma2: float = 1.0,
     batch: int = 1,
     M_range: tuple[float, float] | None = None,
+    peak_cap: float | None = None,
     xatol: float = 0.02,
 ) -> TunedPoint:
-    """Minimise the exact final risk over ``M`` (with ``D = C / M``) and the LR (and ``r``)."""
+    """Minimise the exact final risk over ``M`` (with ``D = C / M``) and the LR (and ``r``).
+
+    ``M`` is searched on a log scale over ``M_range`` (default ``[2, C / 20]``), rounded to
+    integers; each width gets its own :func:`tune_data_limited`.
+    """
     lo, hi = M_range if M_range is not None else (2.0, C / 20.0)
     cache: dict[int, TunedPoint] = {}
 
@@ -208,7 +227,9 @@ def tune_compute_limited(
         M = max(1, int(round(math.exp(logm))))
         if M not in cache:
             model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=M)
-            cache[M] = tune_data_limited(model, template, int(C // M), batch=batch, xatol=xatol)
+            cache[M] = tune_data_limited(
+                model, template, int(C // M), batch=batch, xatol=xatol, peak_cap=peak_cap
+            )
         return math.log(cache[M].risk)
 
     optimize.minimize_scalar(
@@ -244,16 +265,22 @@ def measure_scaling(
     for b in budgets:
         if budget == "data":
             model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=_M_INFINITE)
-            rng_ = None if peak_cap is None else (1e-6 * peak_cap, peak_cap)
             pts.append(
                 tune_data_limited(
-                    model, template, int(b), batch=batch, xatol=xatol, peak_range=rng_
+                    model, template, int(b), batch=batch, xatol=xatol, peak_cap=peak_cap
                 )
             )
         else:
             pts.append(
                 tune_compute_limited(
-                    beta, s, template, float(b), sigma2=sigma2, batch=batch, xatol=xatol
+                    beta,
+                    s,
+                    template,
+                    float(b),
+                    sigma2=sigma2,
+                    batch=batch,
+                    xatol=xatol,
+                    peak_cap=peak_cap,
                 )
             )
     return SlopeMeasurement(budget=budget, points=pts, log_power=log_power)

@@ -78,7 +78,8 @@ def test_floats_are_read_exactly():
 def test_regions_cover_and_are_labelled(name, budget):
     res = ALL[name].scaling(budget)
     for beta, s in itertools.product(
-        [sp.Rational(13, 10), 2, 3, 4, sp.Rational(23, 3)], [sp.Rational(1, 10), sp.Rational(7, 10), 2]
+        [sp.Rational(13, 10), 2, 3, 4, sp.Rational(23, 3)],
+        [sp.Rational(1, 10), sp.Rational(7, 10), 2],
     ):
         hits = [r for r in res.regions if r.holds(beta, s)]
         assert hits, (beta, s)
@@ -87,8 +88,9 @@ def test_regions_cover_and_are_labelled(name, budget):
 
 
 # --------------------------------------------------------------- Piecewise vs the LP
-@given(name=st.sampled_from(sorted(ALL)), budget=st.sampled_from(["data", "compute"]),
-       beta=betas, s=ss)
+@given(
+    name=st.sampled_from(sorted(ALL)), budget=st.sampled_from(["data", "compute"]), beta=betas, s=ss
+)
 @example(name="linear", budget="data", beta=sp.Integer(2), s=sp.Rational(3, 10))
 @example(name="power-3", budget="compute", beta=sp.Integer(4), s=sp.Rational(9, 10))
 def test_piecewise_matches_pointwise_lp(name, budget, beta, s):

@@ -24,7 +24,7 @@ from fsltheory import (
 )
 from fsltheory.symbolic.objectives import T2_SYM, T_SYM
 from fsltheory.symbolic.profile import K, R
-from fsltheory.symbolic.terms import BETA, GAMMA, D, M, S, CaseTerm, MinTerm, Monomial
+from fsltheory.symbolic.terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S
 
 # the families and what their profiles must give:
 # (schedule, final kind, q (remaining-time power), log power of T_2, log power of T)

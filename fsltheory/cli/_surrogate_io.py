@@ -8,7 +8,9 @@ __all__ = ["add_curve_args", "read_curves"]
 
 
 def add_curve_args(p) -> None:
-    p.add_argument("csv", nargs="+", metavar="CSV", help="loss-curve files with columns step,lr,loss")
+    p.add_argument(
+        "csv", nargs="+", metavar="CSV", help="loss-curve files with columns step,lr,loss"
+    )
     p.add_argument(
         "--format",
         choices=("csv", "mpl"),

@@ -34,9 +34,16 @@ def register(sub) -> None:
     p.add_argument("--save", metavar="PARAMS.json", required=True, help="where to write the fit")
     p.add_argument("--starts", type=int, default=4, help="least-squares refinements (multi-start)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
-    p.add_argument("--smooth", default=None, help="smoothing: ema:SPAN or rolling:WINDOW (default none)")
+    p.add_argument(
+        "--smooth", default=None, help="smoothing: ema:SPAN or rolling:WINDOW (default none)"
+    )
     p.add_argument("--min-step", type=int, default=None, help="ignore loss points before this step")
-    p.add_argument("--xi", choices=("start", "end"), default=None, help="FSL only: where the LRD weight is evaluated")
+    p.add_argument(
+        "--xi",
+        choices=("start", "end"),
+        default=None,
+        help="FSL only: where the LRD weight is evaluated",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing PARAMS.json")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(func=run)
@@ -61,7 +68,9 @@ def run(args) -> int:
         progress=args.progress,
     )
     path = res.law.save(args.save, force=args.force)
-    print(f"{res.law.title}: fitted to {len(curves)} curve(s), {res.n_points} points, {res.seconds:.2f} s")
+    print(
+        f"{res.law.title}: fitted to {len(curves)} curve(s), {res.n_points} points, {res.seconds:.2f} s"
+    )
     print(json.dumps(res.law.params, indent=2))
     print(f"objective {res.cost:.6g}, rms log residual {res.rmse_log:.3g}")
     for d in res.diagnostics:

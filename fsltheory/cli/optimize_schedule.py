@@ -30,22 +30,40 @@ def register(sub) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("params", metavar="PARAMS.json", nargs="?", default=None, help="a law saved by fsl fit")
+    p.add_argument(
+        "params", metavar="PARAMS.json", nargs="?", default=None, help="a law saved by fsl fit"
+    )
     p.add_argument("--steps", type=int, required=True, help="horizon K (warmup included)")
     p.add_argument("--peak", type=float, required=True, help="peak learning rate")
     p.add_argument("--warmup", type=int, default=0, help="linear warmup steps (kept fixed)")
-    p.add_argument("--knots", type=int, default=None, help="decision knots (default 256; 24 for the kernel model)")
-    p.add_argument("--out", metavar="SCHEDULE.csv", required=True, help="where to write the schedule")
-    p.add_argument("--plot", metavar="FILE.png", default=None, help="plot schedules and predicted curves")
+    p.add_argument(
+        "--knots",
+        type=int,
+        default=None,
+        help="decision knots (default 256; 24 for the kernel model)",
+    )
+    p.add_argument(
+        "--out", metavar="SCHEDULE.csv", required=True, help="where to write the schedule"
+    )
+    p.add_argument(
+        "--plot", metavar="FILE.png", default=None, help="plot schedules and predicted curves"
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files")
-    p.add_argument("--model", choices=("law", "kernel"), default="law", help="objective: a fitted law or the kernel model")
+    p.add_argument(
+        "--model",
+        choices=("law", "kernel"),
+        default="law",
+        help="objective: a fitted law or the kernel model",
+    )
     g = p.add_argument_group("kernel model (--model kernel)")
     g.add_argument("--beta", type=float, default=None, help="capacity exponent beta > 1")
     g.add_argument("--s", type=float, default=None, help="source exponent s > 0")
     g.add_argument("--sigma2", type=float, default=1.0, help="label-noise variance")
     g.add_argument("--M", type=int, default=1000, help="model width")
     g.add_argument("--batch", type=int, default=1, help="batch size")
-    g.add_argument("--engine", choices=("fsl", "exact"), default="fsl", help="FSL evaluator or exact engine")
+    g.add_argument(
+        "--engine", choices=("fsl", "exact"), default="fsl", help="FSL evaluator or exact engine"
+    )
     p.set_defaults(func=run)
 
 
@@ -57,7 +75,9 @@ def run(args) -> int:
 
         if args.beta is None or args.s is None:
             raise ValueError("--model kernel needs --beta and --s")
-        obj = kernel_objective(args.beta, args.s, args.sigma2, args.M, args.steps, batch=args.batch, engine=args.engine)
+        obj = kernel_objective(
+            args.beta, args.s, args.sigma2, args.M, args.steps, batch=args.batch, engine=args.engine
+        )
         knots = args.knots or 24
     else:
         from ..surrogate import load_law

@@ -32,7 +32,9 @@ def register(sub) -> None:
     )
     p.add_argument("params", metavar="PARAMS.json", help="a law saved by fsl fit")
     add_curve_args(p)
-    p.add_argument("--metrics", action="store_true", help="print prediction metrics as one JSON object")
+    p.add_argument(
+        "--metrics", action="store_true", help="print prediction metrics as one JSON object"
+    )
     p.add_argument("--plot", metavar="FILE.png", default=None, help="plot observed vs predicted")
     p.add_argument("--out", metavar="FILE.csv", default=None, help="write predictions here")
     p.add_argument("--force", action="store_true", help="replace existing output files")
@@ -55,7 +57,11 @@ def run(args) -> int:
         res = evaluate_law(law, curves)
         print(json.dumps(res))
     if args.out is not None or not args.metrics:
-        fh = prepare_output(args.out, force=args.force).open("w", newline="") if args.out else sys.stdout
+        fh = (
+            prepare_output(args.out, force=args.force).open("w", newline="")
+            if args.out
+            else sys.stdout
+        )
         w = csv.writer(fh)
         w.writerow(["file", "step", "lr", "loss", "predicted"])
         for f, c in shown.items():
@@ -83,7 +89,9 @@ def _plot(law, shown, preds, path, force):
     fig, ax = figure(1, 1, width=7.0, height=4.2)
     for f, c in shown.items():
         line = ax.plot(c.step, c.loss, lw=1, label=f"{c.name} (observed)")[0]
-        ax.plot(c.step, preds[f], "--", color=line.get_color(), lw=1.5, label=f"{c.name} ({law.name})")
+        ax.plot(
+            c.step, preds[f], "--", color=line.get_color(), lw=1.5, label=f"{c.name} ({law.name})"
+        )
     label_axes(ax, "step", "loss", f"{law.title}")
     ax.legend(fontsize=7)
     fig.tight_layout()

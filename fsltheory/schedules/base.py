@@ -132,6 +132,12 @@ class Schedule:
         -------
         fsltheory.symbolic.ScalingResult
             Exact SymPy exponents, e.g. ``WSD(peak=1).scaling("data").loss``.
+
+        Notes
+        -----
+        Exponents do not depend on the numbers of the instance (``peak``, ``warmup``; the
+        paper omits warmup, Section 5.3); see each family's :meth:`intrinsic_profile` for
+        which options matter.
         """
         from ..symbolic.scaling import schedule_scaling
 

@@ -111,7 +111,9 @@ class LossCurve:
                 f"{label}: loss at step {int(step[i])} is {loss[i]!r}; losses must be finite and > 0"
             )
         if lrs.ndim != 1 or lrs.size == 0:
-            raise ValueError(f"{label}: lrs must be a non-empty 1-d array of per-step learning rates")
+            raise ValueError(
+                f"{label}: lrs must be a non-empty 1-d array of per-step learning rates"
+            )
         badlr = ~np.isfinite(lrs) | (lrs < 0)
         if badlr.any():
             k = int(np.flatnonzero(badlr)[0])
@@ -155,7 +157,9 @@ class LossCurve:
     def truncate(self, total_steps: int) -> LossCurve:
         """Keep only steps ``< total_steps`` (schedule and loss points)."""
         n = int(total_steps)
-        return replace(self, lrs=self.lrs[:n], step=self.step[self.step < n], loss=self.loss[self.step < n])
+        return replace(
+            self, lrs=self.lrs[:n], step=self.step[self.step < n], loss=self.loss[self.step < n]
+        )
 
     def with_loss(self, loss, **meta) -> LossCurve:
         return replace(self, loss=np.asarray(loss, dtype=float), meta={**self.meta, **meta})
@@ -198,7 +202,9 @@ def _read_columns(path: Path, wanted: list[str], optional: tuple[str, ...] = ())
                 try:
                     val = float(raw)
                 except ValueError:
-                    raise ValueError(f"{path}: line {lineno}: {c}={raw!r} is not a number") from None
+                    raise ValueError(
+                        f"{path}: line {lineno}: {c}={raw!r} is not a number"
+                    ) from None
                 if math.isnan(val) and c in wanted:
                     raise ValueError(f"{path}: line {lineno}: {c} is NaN")
                 out[c].append(val)
@@ -296,7 +302,14 @@ def write_loss_csv(path, step, lr, loss, *, extra: dict | None = None, force: bo
         w = csv.writer(fh)
         w.writerow(["step", "lr", "loss", *extra])
         for i, (s, e, v) in enumerate(zip(step, lr, loss, strict=True)):
-            w.writerow([int(s), repr(float(e)), repr(float(v)), *(repr(float(x[i])) for x in extra.values())])
+            w.writerow(
+                [
+                    int(s),
+                    repr(float(e)),
+                    repr(float(v)),
+                    *(repr(float(x[i])) for x in extra.values()),
+                ]
+            )
     return path
 
 
@@ -309,7 +322,9 @@ def parse_smoothing(spec) -> tuple[str, float] | None:
     else:
         kind, _, size = str(spec).partition(":")
     if kind not in ("ema", "rolling"):
-        raise ValueError(f"smoothing={spec!r} is invalid: expected 'ema:SPAN', 'rolling:WINDOW' or 'none'")
+        raise ValueError(
+            f"smoothing={spec!r} is invalid: expected 'ema:SPAN', 'rolling:WINDOW' or 'none'"
+        )
     try:
         size = float(size)
     except ValueError:

@@ -85,7 +85,9 @@ def mpl_schedule(name: str) -> np.ndarray:
         k = np.arange(W, total)
         if m.group(1) == "constant":
             return np.concatenate([warm, np.full(total - W, a)])
-        return np.concatenate([warm, b + 0.5 * (a - b) * (1 + np.cos(np.pi * (k - W) / (total - W)))])
+        return np.concatenate(
+            [warm, b + 0.5 * (a - b) * (1 + np.cos(np.pi * (k - W) / (total - W)))]
+        )
     m = re.fullmatch(r"(wsd|wsdld)_(\d+)_(\d+)", stem)
     if m:
         D, total = int(m.group(2)), int(m.group(3))
@@ -242,7 +244,16 @@ class SchaippRuns:
         """
         r = self.runs[run_id]
         s0 = self.start(run_id)
-        keys = ("dataset", "model", "n_layer", "n_head", "n_embd", "sequence_length", "batch_size", "acc_steps")
+        keys = (
+            "dataset",
+            "model",
+            "n_layer",
+            "n_head",
+            "n_embd",
+            "sequence_length",
+            "batch_size",
+            "acc_steps",
+        )
         v_it, v = self.val.get(run_id, (np.empty(0, dtype=np.int64), np.empty(0)))
         first = float(v[0]) if v.size and v_it[0] == s0 else None
         cands = []
@@ -290,7 +301,10 @@ class SchaippRuns:
             m = pv_it < s0
             it_v, v = np.concatenate([pv_it[m], it_v]), np.concatenate([pv[m], v])
             ml = pl_it <= s0
-            it_l, lr = np.concatenate([pl_it[ml], it_l[it_l > s0]]), np.concatenate([pl[ml], lr[it_l > s0]])
+            it_l, lr = (
+                np.concatenate([pl_it[ml], it_l[it_l > s0]]),
+                np.concatenate([pl[ml], lr[it_l > s0]]),
+            )
             meta.update(parent=p, branch_step=s0)
         total = max(int(r["iterations"] or 0), int(it_v[-1]) + 1)
         xs = np.concatenate([[0], it_l]) if it_l[0] > 0 else it_l
@@ -298,7 +312,14 @@ class SchaippRuns:
         lrs = np.interp(np.arange(total, dtype=float), xs.astype(float), ys)
         keep = (it_v >= min_step) & (it_v < total)
         name = r["wandb_name"] if r.get("wandb_name") else f"run{run_id}"
-        return LossCurve(step=it_v[keep], loss=v[keep], lrs=lrs, name=name, warmup=int(float(r["warmup_steps"] or 0)), meta=meta)
+        return LossCurve(
+            step=it_v[keep],
+            loss=v[keep],
+            lrs=lrs,
+            name=name,
+            warmup=int(float(r["warmup_steps"] or 0)),
+            meta=meta,
+        )
 
     def label(self, run_id: int) -> str:
         """A short human label: schedule, cooldown fraction/shape and horizon."""

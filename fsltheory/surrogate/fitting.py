@@ -187,7 +187,9 @@ def fit_law(
     logy = np.concatenate([np.log(c.loss) for c in cl])
     npar = len(law.param_names)
     tr = law.transforms
-    lo, hi = law.default_bounds(cl) if bounds is None else (np.asarray(bounds[0]), np.asarray(bounds[1]))
+    lo, hi = (
+        law.default_bounds(cl) if bounds is None else (np.asarray(bounds[0]), np.asarray(bounds[1]))
+    )
     xlo, xhi = _to_x(lo, tr), _to_x(hi, tr)
     # keep strictly inside: least_squares needs x0 in the open box
     span = xhi - xlo
@@ -240,7 +242,10 @@ def fit_law(
             th = law.assemble(lin, phi, (lo, hi))
             cands.append(np.clip(_to_x(np.clip(th, lo, hi), tr), inner_lo, inner_hi))
     else:
-        cands = [np.clip(_to_x(g, tr), inner_lo, inner_hi) for g in law.initial_guesses(cl, n_screen, gen)]
+        cands = [
+            np.clip(_to_x(g, tr), inner_lo, inner_hi)
+            for g in law.initial_guesses(cl, n_screen, gen)
+        ]
     if law.params is not None:
         cands.insert(0, np.clip(_to_x(law.theta, tr), inner_lo, inner_hi))
     if x0 is not None:
@@ -319,12 +324,21 @@ def fit_law(
         at_bounds=at_bounds,
         diagnostics=diags,
         starts=[
-            {"cost": float(res.cost), "status": int(res.status), "params": _to_theta(res.x, tr)[0].tolist()}
+            {
+                "cost": float(res.cost),
+                "status": int(res.status),
+                "params": _to_theta(res.x, tr)[0].tolist(),
+            }
             for res in results
         ],
         seconds=time.perf_counter() - t_start,
         train=[c.name for c in cl],
     )
     smooth = cl[0].meta.get("smoothing") if cl else None
-    fitted.fit_info = {**result.summary(), "smoothing": smooth, "min_step": min_step, "delta": delta}
+    fitted.fit_info = {
+        **result.summary(),
+        "smoothing": smooth,
+        "min_step": min_step,
+        "delta": delta,
+    }
     return result

@@ -240,13 +240,16 @@ def decayed_sums(lrs, amps, obs, grid: RateGrid, *, own: bool, events=None, tabl
 
 
 @numba.njit(parallel=True, cache=True)
-def _weighted_sums(gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, table, use_table, derivs):
-    """Per-step weights, ``own=True`` (MPL): value and derivatives wrt l (log c), p and g.
+def _weighted_sums(
+    gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, table, use_table, derivs, own
+):
+    """Per-step weights: value and derivatives wrt l (log c), p and g.
 
-    out[0] value, out[1] d/dlog c, out[2] d/dp, out[3] d/dg with dl_k/dg = dell[k].  The term
-    born at an event step enters with ``W exp(-r eta_k)`` (its own step's decay), folded into
-    the single ``exp`` of its weight: ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with
-    ``y = z_j - l_k`` and ``v_k = exp(-l_k)``.
+    out[0] value, out[1] d/dlog c, out[2] d/dp, out[3] d/dg with dl_k/dg = dell[k].  With
+    ``own`` (MPL) the term born at an event step enters before it is recorded, with
+    ``W exp(-r eta_k)`` (its own step's decay) folded into the single ``exp`` of its weight,
+    ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with ``y = z_j - l_k`` and
+    ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed (``k < t`` terms only).
     """
     ne = amp.size
     q = z.size
@@ -275,7 +278,8 @@ def _weighted_sums(gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, tab
                 H2 *= e
                 H3 *= e
             a = amp[i]
-            if a != 0.0 and v[i] > 0.0:
+            live = a != 0.0 and v[i] > 0.0
+            if live and own:
                 y = zj - ell[i]
                 u = r * v[i]
                 W = h * math.exp(p * y - u - r * etaw[i] - lgam) * a
@@ -292,20 +296,44 @@ def _weighted_sums(gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, tab
                     out[2, j, o] = H2
                     out[3, j, o] = H3
                 o += 1
+            if live and not own:
+                y = zj - ell[i]
+                u = r * v[i]
+                W = h * math.exp(p * y - u - lgam) * a
+                H0 += W
+                if derivs:
+                    g = W * (u - p)
+                    H1 += g
+                    H2 += W * (y - psi)
+                    H3 += g * dell[i]
     return out
 
 
-def _tails(p: float, y0, r0: float, h: float):
-    """Lumped trapezoid tail below the grid: ``T0`` (mass) and ``T1`` (first moment in r)."""
-    base = h * np.exp(p * y0 - gammaln(p))
-    return base / math.expm1(p * h), base * r0 / math.expm1((p + 1) * h)
+def _tails(p: float, y0, r0: float, h: float, derivs: bool = False):
+    """Lumped trapezoid tail below the grid, ``sum_{i<0} h phi_p(y_0 + i h) exp(-r_i Delta)``.
 
-
-def _tail_derivs(p: float, y0, h: float):
-    """``d log T0/dp`` and ``d log T1/dp`` (both have ``d log T/dl = -p``)."""
+    To first order in ``r_i Delta <= eps`` and in ``u_i = e^{y_i} <= e^{y_0}``:
+    ``T0 - T1 Delta`` with the mass ``T0 = G(p) - G(p + 1)`` and first moment ``T1 = r_0 G(p+1) e^{-y_0}``,
+    where ``G(a) = h e^{a y_0} / (Gamma(p) (e^{a h} - 1))`` sums the geometric series
+    ``h sum_{i>=1} e^{a (y_0 - i h)} / Gamma(p)``.  With ``derivs`` also returns
+    ``dT0/dl, dT0/dp, dT1/dl, dT1/dp`` (``l`` shifts ``y_0`` by ``-1``).
+    """
+    lg = gammaln(p)
+    e0, e1 = math.expm1(p * h), math.expm1((p + 1) * h)
+    G0 = h * np.exp(p * y0 - lg) / e0
+    G1 = h * np.exp((p + 1) * y0 - lg) / e1
+    T0 = G0 - G1
+    T1 = r0 * h * np.exp(p * y0 - lg) / e1
+    if not derivs:
+        return T0, T1
     ps = float(digamma(p))
-    e0, e1 = math.exp(p * h), math.exp((p + 1) * h)
-    return y0 - ps - h * e0 / (e0 - 1), y0 - ps - h * e1 / (e1 - 1)
+    k0 = h * (e0 + 1) / e0  # d log(e^{ph} - 1) / dp
+    k1 = h * (e1 + 1) / e1
+    dT0_l = -p * G0 + (p + 1) * G1
+    dT0_p = G0 * (y0 - ps - k0) - G1 * (y0 - ps - k1)
+    dT1_l = -p * T1
+    dT1_p = T1 * (y0 - ps - k1)
+    return T0, T1, dT0_l, dT0_p, dT1_l, dT1_p
 
 
 def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = False):
@@ -317,17 +345,33 @@ def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = Fals
     """
     y = grid.z - ell
     W = grid.h * np.exp(p * y - np.exp(y) - gammaln(p))
-    T0, T1 = _tails(p, y[0], math.exp(grid.z[0]), grid.h)
-    T0, T1 = float(T0), float(T1)
+    tails = _tails(p, y[0], math.exp(grid.z[0]), grid.h, derivs=derivs)
+    T0, T1 = float(tails[0]), float(tails[1])
     if not derivs:
         return W, T0, T1
-    g0, g1 = _tail_derivs(p, y[0], grid.h)
-    d = (W * (np.exp(y) - p), W * (y - digamma(p)), -p * T0, g0 * T0, -p * T1, g1 * T1)
-    return (W, T0, T1) + d
+    dT0_l, dT0_p, dT1_l, dT1_p = (float(x) for x in tails[2:])
+    return (W, T0, T1, W * (np.exp(y) - p), W * (y - digamma(p)), dT0_l, dT0_p, dT1_l, dT1_p)
 
 
-def weighted_sums(lrs, amp, ell, obs, grid: RateGrid, p: float, *, dell=None, events=None, table=None, derivs=True):
-    """``P(t) = sum_{k<=t} amp_k (1 + exp(l_k) Delta_{k,t})^-p`` with ``own=True`` (MPL), and derivatives.
+def weighted_sums(
+    lrs,
+    amp,
+    ell,
+    obs,
+    grid: RateGrid,
+    p: float,
+    *,
+    dell=None,
+    events=None,
+    table=None,
+    derivs=True,
+    own: bool = True,
+):
+    """``P(t) = sum_k amp_k (1 + exp(l_k) Delta_{k,t})^-p`` with per-step scales, and derivatives.
+
+    ``own=True`` (MPL): ``k <= t``, ``Delta = S_t - S_{k-1}``; ``own=False`` (FSL with an
+    LR-dependent scale): ``k < t`` only (the ``k = t`` term, ``amp_t``, is the caller's),
+    ``Delta = S_t - S_k``.
 
     Parameters
     ----------
@@ -383,27 +427,31 @@ def weighted_sums(lrs, amp, ell, obs, grid: RateGrid, p: float, *, dell=None, ev
         tab,
         use,
         derivs,
+        bool(own),
     ).sum(axis=1)
     # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t})
     live = fin & (amp != 0)
     y0 = np.where(live, grid.z[0] - np.where(live, ell, 0.0), 0.0)
     with np.errstate(under="ignore"):
-        T0, T1 = _tails(p, y0, math.exp(grid.z[0]), grid.h)
-    T0 = np.where(live, T0, 0.0) * amp
-    T1 = np.where(live, T1, 0.0) * amp
+        tails = _tails(p, y0, math.exp(grid.z[0]), grid.h, derivs=derivs)
+    T0, T1 = (np.where(live, t, 0.0) * amp for t in tails[:2])
     S = np.cumsum(eta[: int(obs[-1]) + 1])
-    Sprev = np.concatenate([[0.0], S[:-1]])  # S_{k-1}
+    start = np.concatenate([[0.0], S[:-1]]) if own else S  # Delta_{k,t} = S_t - start_k
 
     def lumped(t0, t1):
         n = S.size
-        return (np.cumsum(t0[:n]) - S * np.cumsum(t1[:n]) + np.cumsum(t1[:n] * Sprev))[obs]
+        t0, t1 = t0[:n], t1[:n]
+        val = np.cumsum(t0) - S * np.cumsum(t1) + np.cumsum(t1 * start)
+        if not own:  # drop the k = t term (Delta = 0): it contributes t0_t
+            val = val - t0
+        return val[obs]
 
     out[0] += lumped(T0, T1)
     if derivs:
-        g0, g1 = _tail_derivs(p, y0, grid.h)
-        out[1] += lumped(-p * T0, -p * T1)
-        out[2] += lumped(g0 * T0, g1 * T1)
-        out[3] += lumped(-p * T0 * dell, -p * T1 * dell)
+        dT0_l, dT0_p, dT1_l, dT1_p = (np.where(live, t, 0.0) * amp for t in tails[2:])
+        out[1] += lumped(dT0_l, dT1_l)
+        out[2] += lumped(dT0_p, dT1_p)
+        out[3] += lumped(dT0_l * dell, dT1_l * dell)
     return out
 
 
@@ -412,7 +460,7 @@ def power_sums_fast(lrs, amp, obs, *, scale, p, own: bool, logw=None, grid=None)
 
     A values-only wrapper used by the tests and the benchmark; the laws call
     :func:`decayed_sums` / :func:`weighted_sums` directly to get derivatives too.
-    ``own=False`` needs ``w_k = 1`` (the FSL case).
+    ``own=False`` includes the exact ``k = t`` term ``amp_t``.
     """
     eta = np.asarray(lrs, dtype=float)
     obs = np.asarray(obs, dtype=np.int64)
@@ -422,8 +470,9 @@ def power_sums_fast(lrs, amp, obs, *, scale, p, own: bool, logw=None, grid=None)
     ell = math.log(scale) + logw
     if own:
         return weighted_sums(eta, amp, ell, obs, grid, p, derivs=False)[0]
-    if np.any(logw != 0):
-        raise ValueError("own=False supports only w_k = 1 (logw=None)")
+    if np.any(logw != 0):  # per-step scales: the weighted recursion, k < t, plus the k = t term
+        P = weighted_sums(eta, amp, ell, obs, grid, p, derivs=False, own=False)[0]
+        return P + np.where(np.isfinite(ell[obs]), amp[obs], 0.0)
     n = int(obs[-1]) + 1
     a = amp[:n].copy()
     S = np.cumsum(eta[:n])

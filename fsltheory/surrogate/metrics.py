@@ -28,7 +28,9 @@ def prediction_metrics(y, yhat) -> dict[str, float]:
     y = np.asarray(y, dtype=float)
     yhat = np.asarray(yhat, dtype=float)
     if y.shape != yhat.shape or y.ndim != 1 or y.size == 0:
-        raise ValueError(f"y and yhat must be non-empty 1-d arrays of equal length ({y.shape} vs {yhat.shape})")
+        raise ValueError(
+            f"y and yhat must be non-empty 1-d arrays of equal length ({y.shape} vs {yhat.shape})"
+        )
     err = y - yhat
     ss_tot = float(np.sum((y - y.mean()) ** 2))
     r2 = 1.0 - float(np.sum(err**2)) / ss_tot if ss_tot > 0 else float("nan")

@@ -86,7 +86,16 @@ class MultiPowerLaw(SurrogateLaw):
         ell = np.where(pos, math.log(C) - gamma * np.where(pos, p.logeta, 0.0), np.inf)
         dell = np.where(pos, -np.where(pos, p.logeta, 0.0), 0.0)
         sums = weighted_sums(
-            p.eta, p.d, ell, p.obs, p.grid, beta, dell=dell, events=p.events, table=p.table, derivs=jac
+            p.eta,
+            p.d,
+            ell,
+            p.obs,
+            p.grid,
+            beta,
+            dell=dell,
+            events=p.events,
+            table=p.table,
+            derivs=jac,
         )
         P = sums[0]
         pw = p.S ** (-alpha)
@@ -130,14 +139,18 @@ class MultiPowerLaw(SurrogateLaw):
         C, beta, gamma = phi["C"], phi["beta"], phi["gamma"]
         pos = np.isfinite(p.logeta)
         ell = np.where(pos, math.log(C) - gamma * np.where(pos, p.logeta, 0.0), np.inf)
-        P = weighted_sums(p.eta, p.d, ell, p.obs, p.grid, beta, events=p.events, table=p.table, derivs=False)[0]
+        P = weighted_sums(
+            p.eta, p.d, ell, p.obs, p.grid, beta, events=p.events, table=p.table, derivs=False
+        )[0]
         pw = p.S ** (-phi["alpha"])
         return np.column_stack([np.ones_like(pw), pw, -(p.dcum - P)])
 
     def assemble(self, lin, phi, bounds):
         L0, A, B = lin
         lo = bounds[0]
-        return np.array([L0, max(A, lo[1]), phi["alpha"], max(B, lo[3]), phi["C"], phi["beta"], phi["gamma"]])
+        return np.array(
+            [L0, max(A, lo[1]), phi["alpha"], max(B, lo[3]), phi["C"], phi["beta"], phi["gamma"]]
+        )
 
     def initial_guesses(self, curves, n, rng):
         ymin = min(float(c.loss.min()) for c in curves)

@@ -42,9 +42,15 @@ def baseline_schedules(steps: int, peak: float, warmup: int = 0) -> dict[str, np
     fams = {
         "constant": Constant(peak=peak, warmup=warmup),
         "cosine": Cosine(peak=peak, final=0.1 * peak, warmup=warmup),
-        "wsd-exp-0.1": WSD(peak=peak, decay=0.1, final=0.1 * peak, shape="exponential", warmup=warmup),
-        "wsd-exp-0.2": WSD(peak=peak, decay=0.2, final=0.1 * peak, shape="exponential", warmup=warmup),
-        "wsd-exp-0.3": WSD(peak=peak, decay=0.3, final=0.1 * peak, shape="exponential", warmup=warmup),
+        "wsd-exp-0.1": WSD(
+            peak=peak, decay=0.1, final=0.1 * peak, shape="exponential", warmup=warmup
+        ),
+        "wsd-exp-0.2": WSD(
+            peak=peak, decay=0.2, final=0.1 * peak, shape="exponential", warmup=warmup
+        ),
+        "wsd-exp-0.3": WSD(
+            peak=peak, decay=0.3, final=0.1 * peak, shape="exponential", warmup=warmup
+        ),
         "wsd-linear0-0.2": WSD(peak=peak, decay=0.2, final=0.0, shape="linear", warmup=warmup),
         "8-1-1": MultiStep(peak=peak, warmup=warmup),
     }
@@ -209,14 +215,18 @@ def optimize_schedule(
     peak = check_greater("peak", peak, 0.0)
     warmup = check_int("warmup", warmup, 0)
     if warmup >= steps - 1:
-        raise ValueError(f"warmup={warmup!r} is invalid for steps={steps}: expected warmup < steps - 1")
+        raise ValueError(
+            f"warmup={warmup!r} is invalid for steps={steps}: expected warmup < steps - 1"
+        )
     knots = check_int("knots", knots, 2)
     name, f = _objective_fn(objective)
     if floor is None:
         floor = 1e-7 * peak if getattr(objective, "name", "") == "mpl" else 0.0
     t0 = time.perf_counter()
     base = baseline_schedules(steps, peak, warmup)
-    base_res = {k: {"lrs": v, "final_loss": float(f(np.maximum(v, floor))[0])} for k, v in base.items()}
+    base_res = {
+        k: {"lrs": v, "final_loss": float(f(np.maximum(v, floor))[0])} for k, v in base.items()
+    }
     head = base["constant"][:warmup]
     n_post = steps - warmup
     pos, left, wr = knot_interpolation(n_post, knots)
@@ -226,7 +236,8 @@ def optimize_schedule(
         c = np.cumsum(u)
         raw = peak * (1.0 - c)
         v = np.maximum(raw, floor)
-        post = v[left] * (1 - wr) + v[np.minimum(left + 1, n - 1)] * wr
+        vl = v[left]
+        post = vl + (v[np.minimum(left + 1, n - 1)] - vl) * wr  # exact on flat stretches
         return np.concatenate([head, post]), v, raw > floor
 
     fd_cache = {}
@@ -296,7 +307,9 @@ def optimize_schedule(
     )
     if curves and isinstance(objective, SurrogateLaw):
         at = np.arange(warmup, steps)
-        full = lambda x: np.concatenate([np.full(warmup, np.nan), objective.predict(np.maximum(x, floor), at=at)])
+        full = lambda x: np.concatenate(
+            [np.full(warmup, np.nan), objective.predict(np.maximum(x, floor), at=at)]
+        )
         out.curves = {"optimised": full(lrs)}
         for k, v in base.items():
             out.curves[k] = full(v)

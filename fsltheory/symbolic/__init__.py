@@ -61,6 +61,7 @@ def clear_caches() -> None:
 
     # the submodule ``balance`` is shadowed by the function of the same name here
     _b = importlib.import_module(f"{__name__}.balance")
+    _lp = importlib.import_module(f"{__name__}._lp")
     _c = importlib.import_module(f"{__name__}.claims")
     _o = importlib.import_module(f"{__name__}.objectives")
     _t = importlib.import_module(f"{__name__}.tables")
@@ -68,7 +69,7 @@ def clear_caches() -> None:
     _b.balance.cache_clear()
     _b._REGIONS.clear()
     _b._FAMILIES.clear()
-    _b._to_F.cache_clear()
+    _lp._to_F.cache_clear()
     _o.reduced_objective.cache_clear()
     _t.derived_table1.cache_clear()
     _t.derived_table35.cache_clear()

@@ -17,7 +17,7 @@ is *proven* when the difference becomes a ratio of polynomials with positive coe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -106,7 +106,7 @@ def _rate(name: str, budget: str, regime: str, part: str = "power") -> sp.Expr:
     return -e.power if part == "power" else e.log
 
 
-@lru_cache(maxsize=None)
+@cache
 def claim_checks() -> tuple[ClaimCheck, ...]:
     """Every check of the three claims, with exponents read from the derived results."""
     out = []

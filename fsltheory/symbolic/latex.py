@@ -137,7 +137,7 @@ def objective_to_latex(objective: ReducedObjective) -> str:
     defs = []
     for sym, mono in objective.definitions:
         defs.append(f"{sp.latex(sym)} = {sp.latex(mono.to_sympy())}")
-    cons = [sp.latex(m.to_sympy()) + r" \lesssim 1" for _, m in objective.constraints]
+    cons = [_constraint_latex(label) for label, _ in objective.constraints]
     return (
         "\\begin{equation*}\n"
         rf"\mathcal{{E}}_{{\rm {objective.family}}} \eqsim {body}"
@@ -147,15 +147,27 @@ def objective_to_latex(objective: ReducedObjective) -> str:
     )
 
 
+def _constraint_latex(label: str) -> str:
+    """``'gamma <~ 1'`` -> ``\\gamma \\lesssim 1`` (the labels of ReducedObjective.constraints)."""
+    lhs, rel, rhs = label.split()
+    lhs = {"gamma": r"\gamma"}.get(lhs, lhs)
+    rel = {"<~": r"\lesssim", ">~": r"\gtrsim"}[rel]
+    return f"{lhs} {rel} {rhs}"
+
+
 def scaling_table_latex(results: list[ScalingResult], budget: str) -> str:
     """A ``booktabs`` table of every schedule x region for one budget."""
     base = sp.Symbol("D") if budget == "data" else sp.Symbol("C")
-    cols = ["lr", "M", "D", "decay_fraction", "loss"] if budget == "compute" else [
-        "lr",
-        "M",
-        "decay_fraction",
-        "loss",
-    ]
+    cols = (
+        ["lr", "M", "D", "decay_fraction", "loss"]
+        if budget == "compute"
+        else [
+            "lr",
+            "M",
+            "decay_fraction",
+            "loss",
+        ]
+    )
     head = " & ".join(["LRS", "region"] + [f"${_NAMES_TEX[c]}$" for c in cols])
     lines = [
         "\\begin{table}[ht]",
@@ -167,7 +179,8 @@ def scaling_table_latex(results: list[ScalingResult], budget: str) -> str:
     ]
     for res in results:
         for reg in res.regions:
-            cells = [res.schedule, f"${_latex_condition(reg.condition)}$"]
+            cond = reg.condition
+            cells = [res.schedule, "any" if cond == sp.true else f"${sp.latex(cond)}$"]
             for c in cols:
                 v = reg.values.get(c)
                 cells.append("--" if v is None else f"${_latex_exp(v, base)}$")
@@ -217,7 +230,10 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
     schedules = supported_schedules() if schedules is None else schedules
     snippets: list[tuple[str, str]] = [
         ("fsl.tex", "\\begin{equation*}\n" + FSL_LATEX + "\n\\end{equation*}\n"),
-        ("fsl-simplified.tex", "\\begin{equation*}\n" + SIMPLIFIED_FSL_LATEX + "\n\\end{equation*}\n"),
+        (
+            "fsl-simplified.tex",
+            "\\begin{equation*}\n" + SIMPLIFIED_FSL_LATEX + "\n\\end{equation*}\n",
+        ),
     ]
     results = {b: [] for b in ("data", "compute")}
     for label, sched in schedules.items():
@@ -257,4 +273,3 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
     body += ["\\end{document}", ""]
     main.write_text("\n".join(body))
     return [main, *paths]
-

@@ -29,13 +29,13 @@ with the batch ``B`` fixed, so ``K ~ D`` and ``log K ~ log D``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
 from .positivity import sign_on_domain
 from .profile import IntrinsicProfile
-from .terms import BETA, GAMMA, D, M, S, CaseTerm, MinTerm, Monomial, Term, mono
+from .terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S, Term, mono
 
 __all__ = ["ReducedObjective", "reduced_objective", "T_SYM", "T2_SYM"]
 
@@ -127,7 +127,7 @@ def _decay_noise(q: sp.Expr, T2: Monomial, T2_disp: sp.Expr) -> Term:
     return Term("noise: decay", CaseTerm(cases), disp)
 
 
-@lru_cache(maxsize=None)
+@cache
 def reduced_objective(profile: IntrinsicProfile) -> ReducedObjective:
     """Derive the reduced objective of a schedule family from its intrinsic-time profile.
 

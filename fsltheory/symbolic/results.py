@@ -97,7 +97,9 @@ class Exponent:
         parts = []
         if self.power != 0:
             parts.append(f"{b}^{{{sp.latex(self.power)}}}")
-        if self.log != 0:
+        if self.log == 1:
+            parts.append(rf"\log {b}")
+        elif self.log != 0:
             parts.append(rf"(\log {b})^{{{sp.latex(self.log)}}}")
         body = " ".join(parts) if parts else "1"
         return (r"\gtrsim " + body) if self.relation == "ge" else body
@@ -271,12 +273,20 @@ class ScalingResult:
 
     # ------------------------------------------------------------------ export
     def to_dict(self) -> dict:
-        """JSON-ready dict (exact strings).  Symbolic results keep Piecewise strings."""
-        out = {"schedule": self.schedule, "budget": self.budget}
-        if self.beta is not None or self.s is not None:
-            out["beta"] = None if self.beta is None else str(self.beta)
-            out["s"] = None if self.s is None else str(self.s)
-        out["regime"] = self.regime
+        """JSON-ready dict with exact strings (the ``fsl exponents --format json`` object).
+
+        Keys: ``schedule``, ``budget``, ``beta``, ``s``, ``regime`` (``'easy'``/``'hard'`` at
+        a point, else ``None``), one entry per quantity (``{"power", "log"}``, ``"inf"`` or
+        ``None``) and ``relations`` (``'eq'``, ``'ge'``, ``'inf'``: see :class:`Exponent`).
+        Symbolic results keep Piecewise strings.
+        """
+        out = {
+            "schedule": self.schedule,
+            "budget": self.budget,
+            "beta": None if self.beta is None else str(self.beta),
+            "s": None if self.s is None else str(self.s),
+            "regime": self.regime,
+        }
         relations = {}
         for name in QUANTITIES:
             v = self._piecewise(name)

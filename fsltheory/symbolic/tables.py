@@ -9,7 +9,7 @@ are kept in :data:`PAPER_MISPRINTS`, with the reading this package derives.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sympy as sp
 
@@ -241,7 +241,7 @@ def _paper_schedule(name: str):
     return schedule_from_spec(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def derived_table1() -> dict:
     """``{(schedule, budget, regime): Exponent}`` of ``E_opt`` for the paper's schedules."""
     out = {}
@@ -254,7 +254,7 @@ def derived_table1() -> dict:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def derived_table35() -> dict:
     """``{(schedule, budget, regime): {quantity: Exponent}}`` (quantities of §3.5)."""
     out = {}

@@ -94,9 +94,7 @@ class Monomial:
 
     def __pow__(self, p) -> Monomial:
         p = _sym(p)
-        return mono(
-            **{v: x * p for v, x in self.exps}, log=self.log * p, coef=self.coef**p
-        )
+        return mono(**{v: x * p for v, x in self.exps}, log=self.log * p, coef=self.coef**p)
 
     def __truediv__(self, other: Monomial) -> Monomial:
         return self * other ** (-1)

@@ -1,0 +1,133 @@
+"""Benchmarks for the loss-curve surrogate (issue #5): prints times and speed-ups measured in this run.
+
+Run ``python scripts/bench_surrogate.py`` (``--quick`` for a tiny smoke run).
+
+* **kernels**: a whole 24k-step curve (every step) of the MPL sum (per-step scale
+  ``eta_k^-gamma``) and the FSL sum, by the O(K q) recursion vs the naive O(K^2) double sum
+  (timed on a shorter prefix and extrapolated as K^2), and the maximum difference.
+* **fit**: each law fitted to one 24k-step curve (MPL ``cosine_24000``, 25M) and to the
+  MPL training set (three curves), default settings (4 starts).  Target: <= 1 s for the FSL fit.
+* **optimise**: the optimal schedule for K = 34k steps under each fitted law (256 knots,
+  L-BFGS-B).  Target: <= 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def timed(fn, *args, repeat: int = 1, **kw):
+    """Best wall time of ``repeat`` calls, and the last result."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn(*args, **kw)
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def bench_kernels(quick: bool) -> None:
+    from fsltheory import mpl_schedule
+    from fsltheory.surrogate.kernels import power_sums_fast, power_sums_naive
+
+    eta = mpl_schedule("cosine_24000")
+    K = 3000 if quick else eta.size
+    eta = eta[:K]
+    d = np.zeros(K)
+    d[1:] = eta[:-1] - eta[1:]
+    obs = np.arange(1, K)
+    kn = min(K, 1500 if quick else 4000)
+    with np.errstate(divide="ignore"):
+        logw = np.where(eta > 0, -0.64 * np.log(eta), np.inf)
+    lw0 = np.where(np.isfinite(logw), logw, 0.0)
+    cases = {
+        "MPL sum (own lr, w_k = eta_k^-0.64)": dict(scale=2.07, p=0.58, own=True, logw=logw),
+        "FSL sum (w_k = 1)": dict(scale=89.0, p=0.73, own=False, logw=None),
+    }
+    print(
+        f"== kernels: whole curve, every step, K = {K} (naive timed on the first {kn} steps, x (K/{kn})^2)"
+    )
+    for name, kw in cases.items():
+        power_sums_fast(
+            eta[:200],
+            d[:200],
+            obs[:150],
+            **kw | {"logw": None if kw["logw"] is None else kw["logw"][:200]},
+        )
+        tf, fast = timed(power_sums_fast, eta, d, obs, repeat=2, **kw)
+        kw_n = kw | {"logw": None if kw["logw"] is None else lw0[:kn]}
+        amp = d[:kn] if kw["logw"] is None else np.where(np.isfinite(logw[:kn]), d[:kn], 0.0)
+        tn, naive = timed(power_sums_naive, eta[:kn], amp, obs[: kn - 1], **kw_n)
+        tn_full = tn * (K / kn) ** 2
+        err = np.max(np.abs(fast[: kn - 1] - naive)) / np.abs(d).sum()
+        print(
+            f"  {name:<38} fast {tf:7.3f} s   naive ~{tn_full:8.1f} s   speed-up x{tn_full / tf:,.0f}   max diff / sum|a| {err:.1e}"
+        )
+
+
+def _fit_all(curves, quick, label):
+    from fsltheory import FSLLaw, MomentumLaw, MultiPowerLaw
+
+    out = {}
+    laws = [FSLLaw(), FSLLaw(xi="start"), MomentumLaw()] + ([] if quick else [MultiPowerLaw()])
+    for law in laws:
+        name = f"{law.name}" + (f" (xi={law.options['xi']})" if "xi" in law.options else "")
+        t, res = timed(law.fit, curves, starts=1 if quick else 4, rng=0)
+        print(
+            f"  {label:<22} {name:<16} {t:7.2f} s   {res.nfev:4d} evaluations   objective {res.cost:.3e}"
+        )
+        out[name] = res
+    return out
+
+
+def bench_fit(quick: bool) -> dict:
+    from fsltheory import MPL_TRAIN, load_mpl_curves
+
+    curves = load_mpl_curves(25, names=MPL_TRAIN)
+    one = curves["cosine_24000"]
+    print("== fit (default settings: 4 starts, analytic Jacobian, Huber on log loss)")
+    if quick:
+        one = one.truncate(6000)
+    _fit_all(one, quick, f"one curve ({one.total_steps} st)")
+    return _fit_all(list(curves.values()), quick, "MPL train set (3)")
+
+
+def bench_optimize(quick: bool, fits: dict) -> None:
+    from fsltheory import optimize_schedule
+
+    K = 6000 if quick else 34_000
+    print(
+        f"== optimise: K = {K} steps, peak 3e-4, warmup 2% ({int(0.02 * K)} steps), 256 knots, L-BFGS-B"
+    )
+    for name, res in fits.items():
+        t, o = timed(
+            optimize_schedule, res.law, K, 3e-4, warmup=int(0.02 * K), knots=256, curves=False
+        )
+        bname, bval = o.best_baseline
+        print(
+            f"  {name:<16} {t:7.2f} s   {o.info['iterations']:4d} iterations   final {o.final_loss:.5f} "
+            f"vs best baseline {bval:.5f} ({bname})"
+        )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--only", choices=["kernels", "fit", "optimize"], default=None)
+    args = parser.parse_args(argv)
+    if args.only in (None, "kernels"):
+        bench_kernels(args.quick)
+    if args.only in (None, "fit", "optimize"):
+        fits = bench_fit(args.quick)
+        if args.only in (None, "optimize"):
+            bench_optimize(args.quick, fits)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""Schedule optimisation under a fitted law (§6.4(b)): beats every baseline, stays feasible."""
+
+import numpy as np
+import pytest
+
+from fsltheory import (
+    MPL_PUBLISHED_PARAMS,
+    FSLLaw,
+    MomentumLaw,
+    MultiPowerLaw,
+    baseline_schedules,
+    optimize_schedule,
+)
+from fsltheory.surrogate.optimize import knot_interpolation
+
+LAWS = [
+    MultiPowerLaw(MPL_PUBLISHED_PARAMS[25]),
+    FSLLaw(dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=89.2, s=0.44, gamma=0.73)),
+    FSLLaw(dict(L0=3.15, c1=0.52, c2=0.01, c3=5e4, c4=1000.0, s=0.50, gamma=0.22), xi="start"),
+    MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
+]
+
+
+@pytest.mark.parametrize("law", LAWS, ids=lambda x: f"{x.name}-{x.options.get('xi', '')}")
+def test_optimised_schedule_beats_every_baseline(law):
+    res = optimize_schedule(law, 8000, 3e-4, warmup=500, knots=96, maxiter=300)
+    for name, b in res.baselines.items():
+        assert res.final_loss < b["final_loss"], name
+    eta = res.lrs
+    assert eta.size == 8000
+    assert np.all(np.diff(eta[500:]) <= 0) and eta[500:].max() <= 3e-4 and eta.min() >= 0
+    assert np.array_equal(eta[:500], baseline_schedules(8000, 3e-4, 500)["constant"][:500])
+    assert res.final_loss == pytest.approx(
+        law.final_loss(np.maximum(eta, res.info["floor"])), rel=1e-12
+    )
+    assert "optimised" in res.table() and res.best_baseline[1] > res.final_loss
+
+
+def test_knot_interpolation_reproduces_linear_schedules():
+    pos, left, w = knot_interpolation(1000, 17)
+    v = 5.0 - 0.003 * pos
+    eta = v[left] * (1 - w) + v[np.minimum(left + 1, pos.size - 1)] * w
+    assert np.allclose(eta, 5.0 - 0.003 * np.arange(1000), rtol=1e-12)
+
+
+def test_exports_refuse_to_overwrite(tmp_path):
+    res = optimize_schedule(LAWS[3], 3000, 3e-4, warmup=100, knots=32, maxiter=50)
+    path = res.to_csv(tmp_path / "s.csv")
+    header = path.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["step", "lr", "predicted_loss"] and "lr_cosine" in header
+    with pytest.raises(FileExistsError):
+        res.to_csv(path)
+    png = res.plot(tmp_path / "s.png")
+    assert png.stat().st_size > 1000
+    with pytest.raises(FileExistsError):
+        res.plot(png)
+
+
+def test_validation():
+    with pytest.raises(ValueError, match="warmup=3000"):
+        optimize_schedule(LAWS[3], 3000, 3e-4, warmup=3000)
+    with pytest.raises(ValueError, match="peak"):
+        optimize_schedule(LAWS[3], 3000, -1.0)
+    with pytest.raises(ValueError, match="objective is invalid"):
+        optimize_schedule("mpl", 3000, 3e-4)
+
+
+def test_kernel_model_objective_improves_on_the_baselines():
+    from fsltheory.surrogate.kernel_objective import kernel_objective
+
+    f = kernel_objective(2.0, 0.5, 1.0, 200, 1500)
+    res = optimize_schedule(f, 1500, 0.05, knots=8, maxiter=15)
+    assert res.final_loss <= min(b["final_loss"] for b in res.baselines.values())
+    assert np.all(np.diff(res.lrs) <= 0)

@@ -1,0 +1,31 @@
+"""The surrogate scripts run end to end on tiny settings (``--quick``)."""
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_surrogate_tables_quick(tmp_path, capsys):
+    out = tmp_path / "tables.md"
+    assert load("surrogate_tables").main(["--quick", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert (
+        "| MPL (published params, our code) | 0.9988 | 0.00376 | 0.00465 | 0.110% | 0.409% |"
+        in text
+    )
+    assert "FSL (ours" in text and "Schaipp" in text and "### Optimised schedules" in text
+    assert "vs MPL published" in text
+
+
+def test_bench_surrogate_quick(capsys):
+    assert load("bench_surrogate").main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "speed-up" in out and "== fit" in out and "== optimise" in out
