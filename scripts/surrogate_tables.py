@@ -41,7 +41,8 @@ def _laws(quick: bool):
     laws = [("FSL (ours: clip, xi=end)", FSLLaw()), ("momentum law", MomentumLaw())]
     if not quick:
         laws.insert(1, ("FSL (paper: clip, xi=start)", FSLLaw(xi="start")))
-        laws.insert(2, ("MPL (our fit)", MultiPowerLaw()))
+        laws.insert(2, ("FSL + zeta (extension, 8 params)", FSLLaw(zeta=True)))
+        laws.insert(3, ("MPL (our fit)", MultiPowerLaw()))
     return laws
 
 

@@ -44,6 +44,11 @@ def register(sub) -> None:
         default=None,
         help="FSL only: where the LRD weight is evaluated",
     )
+    p.add_argument(
+        "--zeta",
+        action="store_true",
+        help="FSL only: fit an 8th parameter, the per-decrement time scale eta_k^-zeta (an extension)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing PARAMS.json")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(func=run)
@@ -54,10 +59,12 @@ def run(args) -> int:
 
     if args.starts < 1:
         raise ValueError(f"--starts={args.starts} is invalid: expected an integer >= 1")
-    if args.xi is not None and args.law != "fsl":
-        raise ValueError("--xi applies only to --law fsl")
+    if (args.xi is not None or args.zeta) and args.law != "fsl":
+        raise ValueError("--xi and --zeta apply only to --law fsl")
     curves = read_curves(args)
     opts = {"xi": args.xi} if args.xi else {}
+    if args.zeta:
+        opts["zeta"] = True
     law = LAWS[args.law](**opts)
     res = law.fit(
         list(curves.values()),

@@ -50,6 +50,8 @@ class SurrogateLaw:
     param_names: tuple[str, ...] = ()
     transforms: tuple[str, ...] = ()
     option_defaults: dict = {}
+    #: whether predictions need every learning rate > 0 (schedule optimisation floors them)
+    requires_positive_lr = False
 
     def __init__(self, params=None, **options):
         unknown = set(options) - set(self.option_defaults)

@@ -58,6 +58,7 @@ class MultiPowerLaw(SurrogateLaw):
     param_names = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
     transforms = ("lin", "log", "lin", "log", "log", "lin", "lin")
     option_defaults = {"clip": False}
+    requires_positive_lr = True
 
     # ------------------------------------------------------------------ set-up
     def _prepare(self, lrs, obs, *, for_fit: bool = False):

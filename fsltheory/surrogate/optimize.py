@@ -202,8 +202,8 @@ def optimize_schedule(
     knots : int
         Number of decision knots over the post-warmup steps.
     floor : float, optional
-        Smallest learning rate allowed (default: ``1e-7 peak`` for the multi-power law, whose
-        ``eta^-gamma`` diverges at 0, else 0).
+        Smallest learning rate allowed (default: ``1e-7 peak`` for laws whose per-step scale
+        ``eta^-gamma`` diverges at 0 — the multi-power law, FSL with ``zeta`` — else 0).
     maxiter : int
         L-BFGS-B iteration limit.
     curves : bool
@@ -221,7 +221,7 @@ def optimize_schedule(
     knots = check_int("knots", knots, 2)
     name, f = _objective_fn(objective)
     if floor is None:
-        floor = 1e-7 * peak if getattr(objective, "name", "") == "mpl" else 0.0
+        floor = 1e-7 * peak if getattr(objective, "requires_positive_lr", False) else 0.0
     t0 = time.perf_counter()
     base = baseline_schedules(steps, peak, warmup)
     base_res = {
