@@ -24,13 +24,13 @@ LAWS = [
 
 @pytest.mark.parametrize("law", LAWS, ids=lambda x: f"{x.name}-{x.options.get('xi', '')}{'-zeta' if x.options.get('zeta') else ''}")
 def test_optimised_schedule_beats_every_baseline(law):
-    res = optimize_schedule(law, 8000, 3e-4, warmup=500, knots=96, maxiter=300)
+    res = optimize_schedule(law, 6000, 3e-4, warmup=400, knots=64, maxiter=60, curves=False)
     for name, b in res.baselines.items():
         assert res.final_loss < b["final_loss"], name
     eta = res.lrs
-    assert eta.size == 8000
-    assert np.all(np.diff(eta[500:]) <= 0) and eta[500:].max() <= 3e-4 and eta.min() >= 0
-    assert np.array_equal(eta[:500], baseline_schedules(8000, 3e-4, 500)["constant"][:500])
+    assert eta.size == 6000
+    assert np.all(np.diff(eta[400:]) <= 0) and eta[400:].max() <= 3e-4 and eta.min() >= 0
+    assert np.array_equal(eta[:400], baseline_schedules(6000, 3e-4, 400)["constant"][:400])
     assert res.final_loss == pytest.approx(
         law.final_loss(np.maximum(eta, res.info["floor"])), rel=1e-12
     )
