@@ -8,6 +8,7 @@ Every public name has exactly one import path: ``from fsltheory import X``.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .curve import RiskCurve
 from .exact import expected_risk, max_stable_lr
 from .fsl import fsl_curve, fsl_terms
 from .fsl_fit import FSLFit, fit_fsl
@@ -19,6 +20,14 @@ from .kernels import (
     power_expsum,
     signal_function,
     spectral_expsum,
+)
+from .measure import (
+    SlopeMeasurement,
+    TunedPoint,
+    default_peak_cap,
+    measure_scaling,
+    tune_compute_limited,
+    tune_data_limited,
 )
 from .model import PowerLawModel
 from .rng import as_generator
@@ -100,6 +109,14 @@ __all__ = [
     "__version__",
     # model
     "PowerLawModel",
+    "RiskCurve",
+    # numeric scaling measurements (exact engine)
+    "SlopeMeasurement",
+    "TunedPoint",
+    "default_peak_cap",
+    "measure_scaling",
+    "tune_compute_limited",
+    "tune_data_limited",
     "as_generator",
     # exact expected risk (reference §8.1)
     "expected_risk",

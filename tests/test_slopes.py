@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fsltheory import WSD, Constant, Exponential
-from fsltheory.measure import measure_scaling
+from fsltheory import WSD, Constant, Exponential, measure_scaling
 
 #: (s, beta): two hard points (s < 1 - 1/beta) and two easy ones
 POINTS = [(0.5, 4.0), (0.3, 2.0), (1.0, 2.0), (0.8, 3.0)]

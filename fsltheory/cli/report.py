@@ -77,8 +77,7 @@ def _derive_tables() -> tuple[dict, float]:
 
 
 def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
-    from .. import WSD, Constant, Exponential
-    from ..measure import measure_scaling
+    from .. import WSD, Constant, Exponential, measure_scaling
 
     families = {
         "constant": Constant(peak=0.1),
