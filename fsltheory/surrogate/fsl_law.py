@@ -204,7 +204,17 @@ class FSLLaw(SurrogateLaw):
         le = np.where(pos, p.logeta, 0.0)
         ell = np.where(pos, math.log(c4) - zeta * le, np.inf)
         return weighted_sums(
-            p.eta, p.d, ell, p.obs, p.grid, gamma, dell=-le, events=p.events, table=p.table, derivs=derivs, own=False
+            p.eta,
+            p.d,
+            ell,
+            p.obs,
+            p.grid,
+            gamma,
+            dell=-le,
+            events=p.events,
+            table=p.table,
+            derivs=derivs,
+            own=False,
         )
 
     def _evaluate_zeta(self, p, theta, jac):

@@ -172,24 +172,77 @@ class Events:
         self.S, self.eta = S, eta[: last + 1]
 
     def decay_table(self, grid: RateGrid) -> np.ndarray:
-        """``exp(-r_j gap_i)``, shape ``(q, n_events)`` (parameter-free: cache it per curve)."""
+        """``exp(-r_j gap_i)``, shape ``(n_events, q)`` (parameter-free: cache it per curve)."""
         return _decay_table(self.gap, grid.z)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(cache=True)
 def _decay_table(gap, z):
     q, n = z.size, gap.size
-    out = np.empty((q, n))
-    for j in numba.prange(q):
-        r = math.exp(z[j])
-        for i in range(n):
-            out[j, i] = 0.0 if gap[i] == np.inf else math.exp(-r * gap[i])
+    out = np.empty((n, q))
+    for i in range(n):
+        for j in range(q):
+            out[i, j] = 0.0 if gap[i] == np.inf else math.exp(-math.exp(z[j]) * gap[i])
     return out
 
 
-@numba.njit(parallel=True, cache=True)
+#: no reassociation (it would undo the rounding trick in _exp), contraction to FMA is fine
+_FM = {"contract", "arcp", "nsz", "afn"}
+#: 1.5 * 2^52: adding it rounds a double to an integer held in the low mantissa bits
+_ROUND = 6755399441055744.0
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _exp(x, out, ibits, fbits):
+    """``out[:] = exp(x[:])`` for ``x <= 700`` (``x < -700`` is taken as -700, i.e. ~0).
+
+    Branch-free so that LLVM vectorises it (``math.exp`` does not vectorise in numba
+    without Intel SVML): ``x = k ln 2 + r`` with ``|r| <= ln2 / 2`` (ln 2 split in two
+    parts so ``k ln 2`` is exact), ``exp(r)`` by its Taylor polynomial to degree 13 (the
+    remainder is below ``(ln2/2)^14 / 14! ~ 4e-18``), and ``2^k`` built in the exponent
+    bits.  ``fbits`` is ``ibits`` viewed as float64.
+    """
+    for j in range(x.size):
+        xv = max(x[j], -700.0)
+        t = xv * 1.4426950408889634 + _ROUND
+        k = t - _ROUND
+        r = (xv - k * 0.6931471803691238) - k * 1.9082149292705877e-10
+        pr = 1.0 / 6227020800.0
+        pr = pr * r + 1.0 / 479001600.0
+        pr = pr * r + 1.0 / 39916800.0
+        pr = pr * r + 1.0 / 3628800.0
+        pr = pr * r + 1.0 / 362880.0
+        pr = pr * r + 1.0 / 40320.0
+        pr = pr * r + 1.0 / 5040.0
+        pr = pr * r + 1.0 / 720.0
+        pr = pr * r + 1.0 / 120.0
+        pr = pr * r + 1.0 / 24.0
+        pr = pr * r + 1.0 / 6.0
+        pr = pr * r + 0.5
+        pr = pr * r + 1.0
+        out[j] = pr * r + 1.0
+        fbits[j] = t + 1023.0  # the low mantissa bits now hold k + 1023
+    for j in range(x.size):
+        ibits[j] = ibits[j] << 52  # ... shifted into the exponent field: the double 2^k
+    for j in range(x.size):
+        out[j] *= fbits[j]
+
+
+@numba.njit(cache=True)
+def exp_vectorised(x):
+    """Array front end of the vectorised exponential (tested against ``numpy.exp``)."""
+    out = np.empty(x.size)
+    ib = np.empty(x.size, np.int64)
+    _exp(x, out, ib, ib.view(np.float64))
+    return out
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
-    """H[m, j, i] over wanted events i: sum_k amps[m, k] exp(-r_j Delta_{k, t_i})."""
+    """H[m, j, i] over wanted events i: sum_k amps[m, k] exp(-r_j Delta_{k, t_i}).
+
+    Events in order, all ``q`` rates together (the exponentials vectorise, :func:`_exp`).
+    """
     nm, ne = amps.shape
     q = z.size
     nobs = 0
@@ -197,27 +250,41 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
         if is_obs[i]:
             nobs += 1
     out = np.zeros((nm, q, nobs))
-    for j in numba.prange(q):
-        r = math.exp(z[j])
-        H = np.zeros(nm)
-        o = 0
-        for i in range(ne):
-            if use_table:
-                e = table[j, i]
-            else:
-                e = 0.0 if gap[i] == np.inf else math.exp(-r * gap[i])
+    r = np.exp(z)
+    H = np.zeros((nm, q))
+    x = np.empty(q)
+    e = np.empty(q)
+    ib = np.empty(q, np.int64)
+    fb = ib.view(np.float64)
+    o = 0
+    for i in range(ne):
+        if use_table:
+            for j in range(q):
+                e[j] = table[i, j]
+        elif gap[i] == np.inf:
+            e[:] = 0.0
+        else:
+            for j in range(q):
+                x[j] = -r[j] * gap[i]
+            _exp(x, e, ib, fb)
+        for m in range(nm):
+            for j in range(q):
+                H[m, j] *= e[j]
+        if own:
             for m in range(nm):
-                H[m] *= e
-            if own:
-                for m in range(nm):
-                    H[m] += amps[m, i]
-            if is_obs[i]:
-                for m in range(nm):
-                    out[m, j, o] = H[m]
-                o += 1
-            if not own:
-                for m in range(nm):
-                    H[m] += amps[m, i]
+                a = amps[m, i]
+                for j in range(q):
+                    H[m, j] += a
+        if is_obs[i]:
+            for m in range(nm):
+                for j in range(q):
+                    out[m, j, o] = H[m, j]
+            o += 1
+        if not own:
+            for m in range(nm):
+                a = amps[m, i]
+                for j in range(q):
+                    H[m, j] += a
     return out
 
 
@@ -239,7 +306,7 @@ def decayed_sums(lrs, amps, obs, grid: RateGrid, *, own: bool, events=None, tabl
     return _decayed_sums(ev.gap, a, grid.z, is_obs, bool(own), tab, use)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _weighted_sums(
     gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, table, use_table, derivs, own
 ):
@@ -250,6 +317,8 @@ def _weighted_sums(
     ``W exp(-r eta_k)`` (its own step's decay) folded into the single ``exp`` of its weight,
     ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with ``y = z_j - l_k`` and
     ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed (``k < t`` terms only).
+    The events are visited in order and all ``q`` rates are updated together, so the
+    exponentials vectorise (:func:`_exp`).
     """
     ne = amp.size
     q = z.size
@@ -259,80 +328,134 @@ def _weighted_sums(
             nobs += 1
     nout = 4 if derivs else 1
     out = np.zeros((nout, q, nobs))
-    for j in numba.prange(q):
-        zj = z[j]
-        r = math.exp(zj)
-        H0 = 0.0
-        H1 = 0.0
-        H2 = 0.0
-        H3 = 0.0
-        o = 0
-        for i in range(ne):
-            if use_table:
-                e = table[j, i]
-            else:
-                e = 0.0 if gap[i] == np.inf else math.exp(-r * gap[i])
-            H0 *= e
+    r = np.exp(z)
+    H0 = np.zeros(q)
+    H1 = np.zeros(q)
+    H2 = np.zeros(q)
+    H3 = np.zeros(q)
+    x = np.empty(q)
+    e = np.empty(q)
+    W = np.empty(q)
+    ib = np.empty(q, np.int64)
+    fb = ib.view(np.float64)
+    o = 0
+    for i in range(ne):
+        if use_table:
+            for j in range(q):
+                e[j] = table[i, j]
+        elif gap[i] == np.inf:
+            e[:] = 0.0
+        else:
+            for j in range(q):
+                x[j] = -r[j] * gap[i]
+            _exp(x, e, ib, fb)
+        for j in range(q):
+            H0[j] *= e[j]
+        if derivs:
+            for j in range(q):
+                H1[j] *= e[j]
+                H2[j] *= e[j]
+                H3[j] *= e[j]
+        a = amp[i]
+        live = a != 0.0 and v[i] > 0.0
+        if live and own:
+            _add_term(
+                H0,
+                H1,
+                H2,
+                H3,
+                x,
+                W,
+                ib,
+                fb,
+                z,
+                r,
+                ell[i],
+                v[i],
+                etaw[i],
+                dell[i],
+                a,
+                p,
+                lgam,
+                psi,
+                h,
+                derivs,
+            )
+        if is_obs[i]:
+            for j in range(q):
+                out[0, j, o] = H0[j]
             if derivs:
-                H1 *= e
-                H2 *= e
-                H3 *= e
-            a = amp[i]
-            live = a != 0.0 and v[i] > 0.0
-            if live and own:
-                y = zj - ell[i]
-                u = r * v[i]
-                W = h * math.exp(p * y - u - r * etaw[i] - lgam) * a
-                H0 += W
-                if derivs:
-                    g = W * (u - p)
-                    H1 += g
-                    H2 += W * (y - psi)
-                    H3 += g * dell[i]
-            if is_obs[i]:
-                out[0, j, o] = H0
-                if derivs:
-                    out[1, j, o] = H1
-                    out[2, j, o] = H2
-                    out[3, j, o] = H3
-                o += 1
-            if live and not own:
-                y = zj - ell[i]
-                u = r * v[i]
-                W = h * math.exp(p * y - u - lgam) * a
-                H0 += W
-                if derivs:
-                    g = W * (u - p)
-                    H1 += g
-                    H2 += W * (y - psi)
-                    H3 += g * dell[i]
+                for j in range(q):
+                    out[1, j, o] = H1[j]
+                    out[2, j, o] = H2[j]
+                    out[3, j, o] = H3[j]
+            o += 1
+        if live and not own:
+            _add_term(
+                H0,
+                H1,
+                H2,
+                H3,
+                x,
+                W,
+                ib,
+                fb,
+                z,
+                r,
+                ell[i],
+                v[i],
+                0.0,
+                dell[i],
+                a,
+                p,
+                lgam,
+                psi,
+                h,
+                derivs,
+            )
     return out
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta, dell, a, p, lgam, psi, h, derivs):
+    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta)`` (and derivatives) to every rate."""
+    q = z.size
+    for j in range(q):
+        x[j] = p * (z[j] - ell) - r[j] * (v + eta) - lgam
+    _exp(x, W, ib, fb)
+    for j in range(q):
+        W[j] *= h * a
+        H0[j] += W[j]
+    if derivs:
+        for j in range(q):
+            g = W[j] * (r[j] * v - p)
+            H1[j] += g
+            H2[j] += W[j] * ((z[j] - ell) - psi)
+            H3[j] += g * dell
 
 
 def _tails(p: float, y0, r0: float, h: float, derivs: bool = False):
     """Lumped trapezoid tail below the grid, ``sum_{i<0} h phi_p(y_0 + i h) exp(-r_i Delta)``.
 
-    To first order in ``r_i Delta <= eps`` and in ``u_i = e^{y_i} <= e^{y_0}``:
-    ``T0 - T1 Delta`` with the mass ``T0 = G(p) - G(p + 1)`` and first moment ``T1 = r_0 G(p+1) e^{-y_0}``,
-    where ``G(a) = h e^{a y_0} / (Gamma(p) (e^{a h} - 1))`` sums the geometric series
-    ``h sum_{i>=1} e^{a (y_0 - i h)} / Gamma(p)``.  With ``derivs`` also returns
-    ``dT0/dl, dT0/dp, dT1/dl, dT1/dp`` (``l`` shifts ``y_0`` by ``-1``).
+    To first order in ``r_i Delta <= eps`` and second order in ``u_i = e^{y_i} <= e^{y_0}``
+    (``e^{-u} ~ 1 - u + u^2/2``): ``T0 - T1 Delta`` with the mass
+    ``T0 = G(p) - G(p+1) + G(p+2)/2`` and first moment ``T1 = r_0 e^{-y_0} G(p+1)``, where
+    ``G(a) = h e^{a y_0} / (Gamma(p) (e^{a h} - 1))`` sums ``h sum_{i>=1} e^{a (y_0 - i h)} / Gamma(p)``.
+    With ``derivs`` also returns ``dT0/dl, dT0/dp, dT1/dl, dT1/dp`` (``l`` shifts ``y_0`` by -1).
     """
     lg = gammaln(p)
-    e0, e1 = math.expm1(p * h), math.expm1((p + 1) * h)
-    G0 = h * np.exp(p * y0 - lg) / e0
-    G1 = h * np.exp((p + 1) * y0 - lg) / e1
-    T0 = G0 - G1
-    T1 = r0 * h * np.exp(p * y0 - lg) / e1
+    ea = [math.expm1((p + m) * h) for m in range(3)]
+    G = [h * np.exp((p + m) * y0 - lg) / ea[m] for m in range(3)]
+    T0 = G[0] - G[1] + 0.5 * G[2]
+    T1 = r0 * h * np.exp(p * y0 - lg) / ea[1]
     if not derivs:
         return T0, T1
     ps = float(digamma(p))
-    k0 = h * (e0 + 1) / e0  # d log(e^{ph} - 1) / dp
-    k1 = h * (e1 + 1) / e1
-    dT0_l = -p * G0 + (p + 1) * G1
-    dT0_p = G0 * (y0 - ps - k0) - G1 * (y0 - ps - k1)
+    k = [h * (ea[m] + 1) / ea[m] for m in range(3)]  # d log(e^{(p+m)h} - 1) / dp
+    dT0_l = -p * G[0] + (p + 1) * G[1] - 0.5 * (p + 2) * G[2]
+    dT0_p = G[0] * (y0 - ps - k[0]) - G[1] * (y0 - ps - k[1]) + 0.5 * G[2] * (y0 - ps - k[2])
     dT1_l = -p * T1
-    dT1_p = T1 * (y0 - ps - k1)
+    dT1_p = T1 * (y0 - ps - k[1])
     return T0, T1, dT0_l, dT0_p, dT1_l, dT1_p
 
 

@@ -241,7 +241,9 @@ def optimize_schedule(
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=2 * maxiter if has_grad else maxiter, desc=f"optimise under {name}", unit="it")
+        bar = tqdm(
+            total=2 * maxiter if has_grad else maxiter, desc=f"optimise under {name}", unit="it"
+        )
 
     def solve(n_knots, start_post, iters):
         """L-BFGS-B over non-negative decrements at ``n_knots`` knots, from a post-warmup schedule."""
@@ -289,7 +291,14 @@ def optimize_schedule(
     # stage 1: a few hundred knots, from the best baseline sampled at the knots
     best_name = min(base_res, key=lambda k: base_res[k]["final_loss"])
     lrs, final, res = solve(knots, base[best_name][warmup:], maxiter)
-    stages = [{"knots": int(min(knots, n_post)), "iterations": int(res.nit), "final": final, "message": str(res.message)}]
+    stages = [
+        {
+            "knots": int(min(knots, n_post)),
+            "iterations": int(res.nit),
+            "final": final,
+            "message": str(res.message),
+        }
+    ]
     # stage 2 (with a gradient): every post-warmup step is a variable, started from the better
     # of stage 1 and the exact best baseline (no knot projection), so the result is never
     # worse than any baseline; L-BFGS-B costs O(K) per iteration here, but its own work
@@ -298,7 +307,14 @@ def optimize_schedule(
     if has_grad and knots < n_post and (refine or (refine is None and not beaten)):
         start = lrs if beaten else np.maximum(base[best_name], floor)
         lrs2, final2, res2 = solve(n_post, start[warmup:], min(maxiter, 200))
-        stages.append({"knots": n_post, "iterations": int(res2.nit), "final": final2, "message": str(res2.message)})
+        stages.append(
+            {
+                "knots": n_post,
+                "iterations": int(res2.nit),
+                "final": final2,
+                "message": str(res2.message),
+            }
+        )
         if final2 <= final:
             lrs, final = lrs2, final2
     if bar is not None:
