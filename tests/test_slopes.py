@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import SCALING_SLOPE, SLOPE_RESOLUTION
 
 from fsltheory import WSD, Constant, Exponential, measure_scaling
 
@@ -28,15 +29,6 @@ BUDGETS = {
     "compute": np.geomspace(1e4, 1e7, 7),
 }
 
-#: Allowed |measured slope - derived power|.  The derivation drops constants and treats
-#: log powers as independent of polynomial ones; what remains at finite budgets is
-#: (i) log-factor corrections of relative size ~1/log(budget) (0.07-0.14 here), which move a
-#: slope by a few hundredths, (ii) the slowly shrinking share of the sub-leading term at the
-#: optimum (largest for WSD, whose optimal decay fraction r trades the intrinsic time lost to
-#: the decay against the noise it removes), and (iii) integer rounding of M for compute
-#: budgets.  The largest deviation observed is 0.034; 0.05 keeps every regime distinct
-#: (the exponents of different families at one point differ by >= 0.07).
-SLOPE_BAND = 0.05
 
 #: Cases whose slope error is not expected to shrink within three decades.  WSD in the hard
 #: regime at (0.5, 4): the tuned r falls only like D^(-1/7) (the balance of the (1 - r)
@@ -51,12 +43,6 @@ SLOW_CONVERGENCE = {
     ("wsd", 0.5, 4.0, "compute"),
     ("wsd", 1.0, 2.0, "compute"),
 }
-
-#: Slope errors below this are at the resolution of the measurement itself, so "shrinking"
-#: cannot be resolved there: peaks and r are tuned to 2% in log scale (data budgets), and
-#: compute budgets nest a third search over an integer M (4 to 40 here) whose optimum is flat,
-#: which doubles the scatter of the optimal risks about a smooth curve.
-SLOPE_RESOLUTION = {"data": 0.005, "compute": 0.01}
 
 
 def measured(family: str, s: float, beta: float, budget: str):
@@ -78,12 +64,12 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
     hard = s < 1 - 1 / beta
 
     # 1. the loss exponent, with the derived log factor divided out
-    assert abs(m.slope - predicted) < SLOPE_BAND, (m.slope, predicted)
+    assert abs(m.slope - predicted) < SCALING_SLOPE, (m.slope, predicted)
 
     # 2. the error shrinks from the lower to the upper half of the sweep
     lower, upper = abs(m.lower_slope - predicted), abs(m.upper_slope - predicted)
     if (family, s, beta, budget) in SLOW_CONVERGENCE:
-        assert max(lower, upper) < SLOPE_BAND  # see SLOW_CONVERGENCE for why it cannot shrink
+        assert max(lower, upper) < SCALING_SLOPE  # see SLOW_CONVERGENCE for why it cannot shrink
     else:
         assert upper < max(lower, SLOPE_RESOLUTION[budget]), (lower, upper)
 
@@ -92,7 +78,7 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
     # 3. the tuned hyper-parameters follow the derived ones
     if family == "constant":
         # gamma_opt ~ D^(-s/(s+1)) (Theorem D.2) in both regimes: the cap never binds
-        assert abs(m.slope_of("peak") - float(theory.lr.power)) < SLOPE_BAND
+        assert abs(m.slope_of("peak") - float(theory.lr.power)) < SCALING_SLOPE
     elif hard:
         # gamma_opt ~ 1 (Theorems D.8, D.12): the cap binds at every D
         assert theory.lr.power == 0 and theory.lr.log == 0
@@ -102,4 +88,4 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
         # optimal ('ge'); the tuned r may fall no faster than that lower end, and not grow
         r = theory.decay_fraction
         assert r.relation == "ge"
-        assert float(r.power) - SLOPE_BAND < m.slope_of("decay") < SLOPE_BAND
+        assert float(r.power) - SCALING_SLOPE < m.slope_of("decay") < SCALING_SLOPE
