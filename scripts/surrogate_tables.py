@@ -22,7 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED_SCHAIPP = Path("/work/shared/data/loss-curves/schaipp-lr-scheduling")
+#: the full Schaipp et al. extract, in the shared data folder beside the repository (optional)
+SHARED_SCHAIPP = (
+    Path(__file__).resolve().parents[2] / "shared/data/loss-curves/schaipp-lr-scheduling"
+)
 #: Schaipp 124M, T = 50k sweeps: peak lr -> (WSD 0.2 linear, cosine to 10%, [test runs])
 SCHAIPP_SETS = {
     5e-4: (46, 123, [30, 66, 80, 94, 108, 48]),
