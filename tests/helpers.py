@@ -187,3 +187,29 @@ SCALING_SLOPE = 0.05
 #: compute budgets nest a third search over an integer M (4 to 40 here) whose optimum is flat,
 #: which doubles the scatter of the optimal risks about a smooth curve.
 SLOPE_RESOLUTION = {"data": 0.005, "compute": 0.01}
+
+
+# --- loss-curve laws used across the surrogate tests ---
+def surrogate_laws(mpl_params=None) -> list:
+    """One law of each kind and option (MPL, FSL printed/current-step/zeta, momentum).
+
+    ``mpl_params`` defaults to MPL's published 25M parameters.
+    """
+    from fsltheory import MPL_PUBLISHED_PARAMS, FSLLaw, MomentumLaw, MultiPowerLaw
+
+    return [
+        MultiPowerLaw(MPL_PUBLISHED_PARAMS[25] if mpl_params is None else mpl_params),
+        FSLLaw(dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=89.2, s=0.44, gamma=0.73)),
+        FSLLaw(dict(L0=3.15, c1=0.52, c2=0.01, c3=5e4, c4=1000.0, s=0.50, gamma=0.22), xi="start"),
+        FSLLaw(
+            dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=0.5, s=0.44, gamma=0.73, zeta=0.6),
+            zeta=True,
+        ),
+        MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
+    ]
+
+
+def law_id(law) -> str:
+    """Readable pytest id for a law: name, xi option and zeta flag."""
+    xi = law.options.get("xi", "")
+    return f"{law.name}-{xi}{'-zeta' if law.options.get('zeta') else ''}"

@@ -4,11 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from helpers import SURR_FAST, SURR_FD, SURR_QUAD
+from helpers import SURR_FAST, SURR_FD, SURR_QUAD, law_id, surrogate_laws
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fsltheory import FSLLaw, MomentumLaw, MultiPowerLaw, mpl_schedule
+from fsltheory import mpl_schedule
 from fsltheory.surrogate.kernels import (
     RateGrid,
     mixture_weights,
@@ -97,21 +97,13 @@ def test_rate_grid_span_follows_the_schedule():
         rate_grid(np.zeros(10), [5])
 
 
-LAWS = [
-    MultiPowerLaw((3.04, 0.525, 0.508, 363.8, 2.07, 0.583, 0.641)),
-    FSLLaw(dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=89.2, s=0.44, gamma=0.73)),
-    FSLLaw(dict(L0=3.15, c1=0.52, c2=0.01, c3=5e4, c4=1000.0, s=0.50, gamma=0.22), xi="start"),
-    FSLLaw(
-        dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=0.5, s=0.44, gamma=0.73, zeta=0.6), zeta=True
-    ),
-    MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
-]
+LAWS = surrogate_laws((3.04, 0.525, 0.508, 363.8, 2.07, 0.583, 0.641))
 
 
 @pytest.mark.parametrize(
     "law",
     LAWS,
-    ids=lambda x: f"{x.name}-{x.options.get('xi', '')}{'-zeta' if x.options.get('zeta') else ''}",
+    ids=law_id,
 )
 def test_analytic_jacobian_matches_central_differences(law):
     eta = mpl_schedule("wsdld_20000_24000")[:8000]
@@ -134,7 +126,7 @@ def test_analytic_jacobian_matches_central_differences(law):
 @pytest.mark.parametrize(
     "law",
     LAWS,
-    ids=lambda x: f"{x.name}-{x.options.get('xi', '')}{'-zeta' if x.options.get('zeta') else ''}",
+    ids=law_id,
 )
 def test_final_loss_and_its_gradient(law):
     # a strictly decreasing schedule (no ties, so the clipped decrements are differentiable)

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import F64, SURR_REFIT
+from helpers import F64, SURR_REFIT, law_id, surrogate_laws
 
 from fsltheory import (
     MPL_PUBLISHED_METRICS,
@@ -48,21 +48,13 @@ def test_prediction_metrics_by_hand():
         prediction_metrics([1.0], [1.0, 2.0])
 
 
-LAWS = [
-    MultiPowerLaw(MPL_PUBLISHED_PARAMS[25]),
-    FSLLaw(dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=89.2, s=0.44, gamma=0.73)),
-    FSLLaw(dict(L0=3.15, c1=0.52, c2=0.01, c3=5e4, c4=1000.0, s=0.50, gamma=0.22), xi="start"),
-    FSLLaw(
-        dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=0.5, s=0.44, gamma=0.73, zeta=0.6), zeta=True
-    ),
-    MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
-]
+LAWS = surrogate_laws()
 
 
 @pytest.mark.parametrize(
     "law",
     LAWS,
-    ids=lambda x: f"{x.name}-{x.options.get('xi', '')}{'-zeta' if x.options.get('zeta') else ''}",
+    ids=law_id,
 )
 def test_json_round_trip(law, tmp_path):
     path = law.save(tmp_path / "law.json")
