@@ -134,7 +134,7 @@ def _signal_values(model, kernel: str, t: np.ndarray, rtol: float, method: str) 
 
 
 def _naive_physical(kern, T, u_lab, u_sig, rec, progress):
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm
 
     lab = np.zeros(rec.size)
     sig = np.zeros(rec.size)
@@ -149,7 +149,7 @@ def _naive_physical(kern, T, u_lab, u_sig, rec, progress):
 
 def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
     """4-point Gauss-Legendre on every step, with ``K`` and ``e`` evaluated directly."""
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm
 
     xg, wg = np.polynomial.legendre.leggauss(4)
     z = T[:-1, None] + eta[:, None] * (1.0 + xg[None, :]) / 2.0

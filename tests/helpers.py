@@ -106,7 +106,7 @@ STABLE_RADIUS = 1e-10
 FD_WEIGHTS = 1e-9
 
 # --- FSL kernels, evaluator and B.1 fit (tests/test_fsl*.py) ---
-#: compiled exponential vs numpy's on [-700, 0]: Cody-Waite reduction + degree-12 Taylor
+#: compiled exponential vs numpy's on [-700, 700]: Cody-Waite reduction + degree-13 Taylor
 #: leaves ~2 ulp (measured 3.3e-16); 1e-15 fails on any wrong constant or missing term
 VEXP = 1e-15
 #: exponential-sum kernels (Laplace trapezoid / Gregory + Gauss panels) vs the closed form or

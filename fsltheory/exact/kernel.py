@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["advance", "advance_unit", "run_recursion", "DIVERGED"]
+__all__ = ["advance", "run_recursion", "DIVERGED"]
 
 #: ``R`` beyond this is treated as divergence (and NaN fails every comparison)
 DIVERGED = 1e250
@@ -68,37 +68,6 @@ def advance(lam, w, r, C, sigma2, lrs, invb, k0, k1, rec, pos, out):
     return -1, pos
 
 
-@njit(cache=True, nogil=True, fastmath=_FLAGS)
-def advance_unit(lam, r, C, sigma2, lrs, invb, k0, k1, rec, pos, out):
-    """:func:`advance` with every weight equal to 1 (the full spectrum)."""
-    n = lam.size
-    R = C
-    for i in range(n):
-        R += r[i]
-    for k in range(k0, k1):
-        while pos < rec.size and rec[pos] == k:
-            out[pos] = R
-            pos += 1
-        eta = lrs[k]
-        ib = invb[k]
-        q = 1.0 + ib
-        G = ib * (R + sigma2)
-        acc = 0.0
-        for i in range(n):
-            t = eta * lam[i]
-            ri = r[i]
-            ri = ri + t * (t * (q * ri + G) - 2.0 * ri)
-            r[i] = ri
-            acc += ri
-        R = C + acc
-        if not (abs(R) < DIVERGED):
-            return k, pos
-    while pos < rec.size and rec[pos] == k1:
-        out[pos] = R
-        pos += 1
-    return -1, pos
-
-
 def run_recursion(lam, r0, C, sigma2, lrs, invb, rec, *, weights=None, progress=False, desc=""):
     """Drive a kernel over all steps (in chunks when ``progress``); returns ``(R_rec, bad)``.
 
@@ -112,20 +81,16 @@ def run_recursion(lam, r0, C, sigma2, lrs, invb, rec, *, weights=None, progress=
     rec = np.ascontiguousarray(rec, dtype=np.int64)
     out = np.full(rec.size, np.nan)
     K = lrs.size
-    if weights is not None:
-        w = np.ascontiguousarray(weights, dtype=float)
+    # the full spectrum is the weighted kernel with unit weights (one kernel, not two copies)
+    w = np.ones(lam.size) if weights is None else np.ascontiguousarray(weights, dtype=float)
 
-        def step(k0, k1, pos):
-            return advance(lam, w, r, float(C), float(sigma2), lrs, invb, k0, k1, rec, pos, out)
-    else:
-
-        def step(k0, k1, pos):
-            return advance_unit(lam, r, float(C), float(sigma2), lrs, invb, k0, k1, rec, pos, out)
+    def step(k0, k1, pos):
+        return advance(lam, w, r, float(C), float(sigma2), lrs, invb, k0, k1, rec, pos, out)
 
     if not progress:
         bad, _ = step(0, K, 0)
         return out, int(bad)
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm
 
     # chunks of ~1e7 node-updates: each is a few ms, so the bar moves smoothly
     chunk = max(1, min(K, int(1e7 // max(1, lam.size))))

@@ -83,7 +83,7 @@ def precise_recursion(
     bad = -1
     steps = range(K + 1)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.std import tqdm
 
         steps = tqdm(steps, desc="exact (mpmath)", unit="step")
     for k in steps:

@@ -59,6 +59,9 @@ import numba
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from .._vexp import FASTMATH as _FM
+from .._vexp import vexp_into as _exp
+
 __all__ = [
     "DEFAULT_H",
     "DEFAULT_EPS",
@@ -183,57 +186,6 @@ def _decay_table(gap, z):
     for i in range(n):
         for j in range(q):
             out[i, j] = 0.0 if gap[i] == np.inf else math.exp(-math.exp(z[j]) * gap[i])
-    return out
-
-
-#: no reassociation (it would undo the rounding trick in _exp), contraction to FMA is fine
-_FM = {"contract", "arcp", "nsz", "afn"}
-#: 1.5 * 2^52: adding it rounds a double to an integer held in the low mantissa bits
-_ROUND = 6755399441055744.0
-
-
-@numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def _exp(x, out, ibits, fbits):
-    """``out[:] = exp(x[:])`` for ``x <= 700`` (``x < -700`` is taken as -700, i.e. ~0).
-
-    Branch-free so that LLVM vectorises it (``math.exp`` does not vectorise in numba
-    without Intel SVML): ``x = k ln 2 + r`` with ``|r| <= ln2 / 2`` (ln 2 split in two
-    parts so ``k ln 2`` is exact), ``exp(r)`` by its Taylor polynomial to degree 13 (the
-    remainder is below ``(ln2/2)^14 / 14! ~ 4e-18``), and ``2^k`` built in the exponent
-    bits.  ``fbits`` is ``ibits`` viewed as float64.
-    """
-    for j in range(x.size):
-        xv = max(x[j], -700.0)
-        t = xv * 1.4426950408889634 + _ROUND
-        k = t - _ROUND
-        r = (xv - k * 0.6931471803691238) - k * 1.9082149292705877e-10
-        pr = 1.0 / 6227020800.0
-        pr = pr * r + 1.0 / 479001600.0
-        pr = pr * r + 1.0 / 39916800.0
-        pr = pr * r + 1.0 / 3628800.0
-        pr = pr * r + 1.0 / 362880.0
-        pr = pr * r + 1.0 / 40320.0
-        pr = pr * r + 1.0 / 5040.0
-        pr = pr * r + 1.0 / 720.0
-        pr = pr * r + 1.0 / 120.0
-        pr = pr * r + 1.0 / 24.0
-        pr = pr * r + 1.0 / 6.0
-        pr = pr * r + 0.5
-        pr = pr * r + 1.0
-        out[j] = pr * r + 1.0
-        fbits[j] = t + 1023.0  # the low mantissa bits now hold k + 1023
-    for j in range(x.size):
-        ibits[j] = ibits[j] << 52  # ... shifted into the exponent field: the double 2^k
-    for j in range(x.size):
-        out[j] *= fbits[j]
-
-
-@numba.njit(cache=True)
-def exp_vectorised(x):
-    """Array front end of the vectorised exponential (tested against ``numpy.exp``)."""
-    out = np.empty(x.size)
-    ib = np.empty(x.size, np.int64)
-    _exp(x, out, ib, ib.view(np.float64))
     return out
 
 
