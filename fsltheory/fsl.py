@@ -52,7 +52,8 @@ import math
 import numpy as np
 
 from ._fsl_loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
-from ._validate import check_greater, check_in_interval, check_int, check_lr_array
+from ._inputs import batch_sizes, learning_rates
+from ._validate import check_in_interval
 from .curve import RiskCurve, record_steps
 from .kernels import (
     DIRECT_MAX,
@@ -63,7 +64,6 @@ from .kernels import (
     kernel_expsum,
     signal_function,
 )
-from .schedules import ArraySchedule, Schedule
 
 __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 
@@ -71,44 +71,6 @@ __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 TERMS = ("approx", "signal", "noise_signal", "noise_label")
 TIMES = ("physical", "intrinsic")
 METHODS = ("fast", "naive")
-
-
-def learning_rates(schedule, steps) -> np.ndarray:
-    """The ``eta_k`` array from a :class:`Schedule` (``steps`` required unless it is an
-    :class:`ArraySchedule`) or from a 1-d array (``steps`` defaults to its length)."""
-    if isinstance(schedule, Schedule):
-        if steps is None:
-            if isinstance(schedule, ArraySchedule):
-                return schedule.lrs()
-            raise ValueError(
-                "steps=None is invalid for a parametric schedule: expected the horizon K "
-                "(an integer >= 1)"
-            )
-        return schedule.lrs(check_int("steps", steps, 1))
-    arr = check_lr_array("schedule", schedule)
-    if steps is not None and check_int("steps", steps, 1) != arr.size:
-        raise ValueError(
-            f"steps={steps!r} is invalid: the learning-rate array has length {arr.size}, "
-            f"so steps must be {arr.size} or None"
-        )
-    return arr
-
-
-def batch_sizes(batch, steps: int) -> np.ndarray:
-    """``B_k`` for ``k < steps`` from a number ``> 0`` or an array of length ``steps``."""
-    b = np.asarray(batch, dtype=float)
-    if b.ndim == 0:
-        return np.full(steps, check_greater("batch", batch, 0.0))
-    if b.shape != (steps,):
-        raise ValueError(
-            f"batch of shape {b.shape} is invalid: expected a number > 0 or an array of "
-            f"length steps={steps}"
-        )
-    bad = ~np.isfinite(b) | (b <= 0)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"batch[{k}]={float(b[k])!r} is invalid: expected batch > 0")
-    return b
 
 
 def _check_choice(name: str, value, choices) -> str:
@@ -174,9 +136,8 @@ def _compute_terms(
     _check_choice("time", time, TIMES)
     _check_choice("method", method, METHODS)
     rtol = check_in_interval("rtol", rtol, 1e-14, 1e-2)
-    eta = learning_rates(schedule, steps)
-    K = eta.size
-    b = batch_sizes(batch, K)
+    eta, K = learning_rates(schedule, steps)
+    b = batch_sizes(batch, K, integer=False)
     rec = record_steps(record, K)
     T = np.concatenate([[0.0], np.cumsum(eta)])
     t_max = float(T[-1])

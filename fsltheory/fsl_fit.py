@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import nnls
 
+from ._inputs import learning_rates
 from ._validate import check_in_interval
 from .curve import RiskCurve
-from .fsl import TERMS, TIMES, _check_choice, coefficients, fsl_terms, learning_rates
+from .fsl import TERMS, TIMES, _check_choice, coefficients, fsl_terms
 from .kernels import _check_kernel
 from .schedules import ArraySchedule, Schedule
 
@@ -125,8 +126,7 @@ def fit_fsl(
     _check_choice("solver", solver, SOLVERS)
     skip = check_in_interval("skip", skip, 0.0, 1.0, closed="left")
     steps = _horizon(target, schedule, steps)
-    eta = learning_rates(schedule, steps)
-    K = eta.size
+    eta, K = learning_rates(schedule, steps)
     step = np.asarray(target.step, dtype=np.int64)
     if step.size == 0 or step.min() < 0 or step.max() > K:
         raise ValueError(f"target.step is invalid: expected steps in [0, {K}] for this schedule")

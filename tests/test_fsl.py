@@ -220,7 +220,10 @@ def test_label_noise_accumulates_under_constant_lr():
         (dict(time="wall"), r"time='wall' is invalid: expected one of \('physical', 'intrinsic'\)"),
         (dict(method="slow"), r"method='slow' is invalid: expected one of \('fast', 'naive'\)"),
         (dict(batch=0), r"batch=0 is invalid: expected batch > 0"),
-        (dict(batch=np.ones(3)), r"batch of shape \(3,\) is invalid: expected a number > 0 or an"),
+        (
+            dict(batch=np.ones(3)),
+            r"batch has shape \(3,\): expected a number or an array of length steps=10",
+        ),
         (dict(batch=np.r_[np.ones(9), -1.0]), r"batch\[9\]=-1.0 is invalid: expected batch > 0"),
         (dict(coef=(1, 2)), r"coef=\(1, 2\) is invalid: expected None, \(c1, c2, c3\)"),
         (dict(coef=(1, 2, np.nan)), r"coef=.* is invalid"),

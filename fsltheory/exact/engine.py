@@ -30,7 +30,8 @@ import time
 import mpmath
 import numpy as np
 
-from .._validate import check_int, check_lr_array
+from .._inputs import batch_sizes, learning_rates
+from .._validate import check_int
 from ..curve import RiskCurve, record_steps
 from ..model import PowerLawModel
 from ..schedules import Schedule, parse_schedule
@@ -49,52 +50,6 @@ FULL_LIMIT = 100_000_000
 
 class ExactDivergenceError(FloatingPointError, ValueError):
     """The exact recursion overflowed: raised with the step index instead of inf/nan."""
-
-
-def _learning_rates(schedule, steps) -> tuple[np.ndarray, int, str]:
-    """``(eta_0..eta_{K-1}, K, description)`` from a Schedule, a SPEC string or an array."""
-    if isinstance(schedule, str):
-        schedule = parse_schedule(schedule)
-    if isinstance(schedule, Schedule):
-        if steps is None:
-            n = getattr(schedule, "steps", None)  # an ArraySchedule knows its horizon
-            if n is None:
-                raise ValueError(
-                    "steps=None is invalid for a parametric schedule: expected an integer >= 1"
-                )
-            steps = n
-        steps = check_int("steps", steps, 1)
-        return check_lr_array("lr", schedule.lrs(steps)), steps, schedule.spec()
-    lrs = check_lr_array("lr", schedule)
-    if steps is not None:
-        steps = check_int("steps", steps, 1)
-        if steps != lrs.size:
-            raise ValueError(
-                f"steps={steps!r} is invalid: the learning-rate array has length {lrs.size}, "
-                f"so steps must be {lrs.size} (or None)"
-            )
-    return lrs, lrs.size, f"array:<{lrs.size} values>"
-
-
-def _batch_sizes(batch, steps: int) -> np.ndarray:
-    """An int64 array of ``B_k >= 1``, one per step."""
-    arr = np.asarray(batch)
-    if arr.ndim == 0:
-        b = check_int("batch", batch.item() if isinstance(batch, np.ndarray) else batch, 1)
-        return np.full(steps, b, dtype=np.int64)
-    if arr.ndim != 1 or arr.size != steps:
-        raise ValueError(
-            f"batch has shape {arr.shape}: expected an integer or an array of length steps={steps}"
-        )
-    try:
-        f = arr.astype(float)
-    except (TypeError, ValueError):
-        raise ValueError("batch is invalid: expected integers >= 1") from None
-    bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"batch[{k}]={arr[k].item()!r} is invalid: expected an integer >= 1")
-    return f.astype(np.int64)
 
 
 def _check_stable(lrs, bsz, bound_for) -> None:
@@ -217,8 +172,11 @@ def expected_risk(
         raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
     if method not in METHODS:
         raise ValueError(f"method={method!r} is invalid: expected one of {METHODS}")
-    lrs, steps, spec = _learning_rates(schedule, steps)
-    bsz = _batch_sizes(batch, steps)
+    if isinstance(schedule, str):
+        schedule = parse_schedule(schedule)
+    lrs, steps = learning_rates(schedule, steps, name="lr")
+    spec = schedule.spec() if isinstance(schedule, Schedule) else f"array:<{steps} values>"
+    bsz = batch_sizes(batch, steps)
     rec = record_steps(record, steps)
     if method == "auto":
         method = "matrix" if (model.features == "random" or W is not None) else "compressed"

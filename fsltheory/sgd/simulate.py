@@ -24,7 +24,8 @@ import mpmath
 import numpy as np
 from tqdm.std import tqdm
 
-from .._validate import check_int, check_lr_array
+from .._inputs import batch_sizes, learning_rates
+from .._validate import check_int
 from ..curve import RiskCurve, record_steps
 from . import kernels
 from .normal import ZIG_F, ZIG_R, ZIG_X
@@ -40,53 +41,6 @@ PRECISIONS = ("float64", "mpmath")
 
 class SGDDivergenceError(FloatingPointError, ValueError):
     """An SGD run overflowed: raised with the step index instead of returning inf/nan."""
-
-
-def _learning_rates(schedule, steps):
-    """``(eta_0..eta_{K-1}, K)`` from a Schedule or a 1-d array of learning rates."""
-    if hasattr(schedule, "lrs"):
-        if steps is None:
-            n = getattr(schedule, "steps", None)  # an ArraySchedule knows its horizon
-            if n is None:
-                raise ValueError(
-                    "steps=None is invalid for a parametric schedule: expected an integer >= 1"
-                )
-            steps = n
-        steps = check_int("steps", steps, 1)
-        return check_lr_array("schedule", schedule.lrs(steps)), steps
-    lrs = check_lr_array("schedule", schedule)
-    if steps is None:
-        return lrs, lrs.size
-    steps = check_int("steps", steps, 1)
-    if steps != lrs.size:
-        raise ValueError(
-            f"steps={steps!r} is invalid: the learning-rate array has length {lrs.size}, "
-            f"so steps must be {lrs.size} (or None)"
-        )
-    return lrs, steps
-
-
-def _batch_sizes(batch, steps: int) -> np.ndarray:
-    """Per-step batch sizes ``B_k`` (int64, all >= 1) from an int or an array."""
-    if np.ndim(batch) == 0:
-        b = check_int("batch", batch, 1)
-        return np.full(steps, b, dtype=np.int64)
-    arr = np.asarray(batch)
-    if arr.ndim != 1 or arr.size != steps:
-        raise ValueError(
-            f"batch is invalid: expected an int >= 1 or a 1-d array of length steps={steps}, "
-            f"got shape {arr.shape}"
-        )
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError("batch is invalid: batch sizes must be integers")
-    elif arr.dtype.kind not in "iu":
-        raise ValueError(f"batch is invalid: expected integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if np.any(arr < 1):
-        k = int(np.flatnonzero(arr < 1)[0])
-        raise ValueError(f"batch[{k}]={int(arr[k])} is invalid: expected batch sizes >= 1")
-    return arr
 
 
 def _projection(model, W, seed):
@@ -244,8 +198,8 @@ def simulate_sgd(
     >>> c.step.tolist(), bool(c.excess_risk[-1] < c.excess_risk[0])
     ([0, 1, 6, 34, 200], True)
     """
-    lrs, steps = _learning_rates(schedule, steps)
-    bsz = _batch_sizes(batch, steps)
+    lrs, steps = learning_rates(schedule, steps)
+    bsz = batch_sizes(batch, steps)
     runs = check_int("runs", runs, 1)
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} is invalid: expected one of {PRECISIONS}")

@@ -1,0 +1,72 @@
+"""Turning the ``schedule``, ``steps`` and ``batch`` arguments of every engine into arrays.
+
+The exact engine, the Monte-Carlo simulator and the FSL evaluator accept the same inputs;
+they share this normalisation.  It holds no formula and imports nothing but the validators:
+schedules are recognised by their ``lrs`` method, so the simulator can use it without
+reaching the schedules' symbolic side (``tests/test_sgd.py`` walks its imports).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_greater, check_int, check_lr_array
+
+__all__ = ["learning_rates", "batch_sizes"]
+
+
+def learning_rates(schedule, steps=None, *, name: str = "schedule") -> tuple[np.ndarray, int]:
+    """``(eta_0..eta_{K-1}, K)`` from a schedule (anything with ``lrs(steps)``) or a 1-d array.
+
+    ``steps`` is required for a parametric schedule; for an array (or an
+    :class:`ArraySchedule`) it defaults to the length and must equal it if given.
+    ``name`` is how error messages call an offending array entry (``name[k]=...``).
+    """
+    if hasattr(schedule, "lrs"):
+        if steps is None:
+            steps = getattr(schedule, "steps", None)  # an ArraySchedule knows its horizon
+            if steps is None:
+                raise ValueError(
+                    "steps=None is invalid for a parametric schedule: expected an integer >= 1"
+                )
+        steps = check_int("steps", steps, 1)
+        return check_lr_array(name, schedule.lrs(steps)), steps
+    lrs = check_lr_array(name, schedule)
+    if steps is not None and check_int("steps", steps, 1) != lrs.size:
+        raise ValueError(
+            f"steps={steps!r} is invalid: the learning-rate array has length {lrs.size}, "
+            f"so steps must be {lrs.size} (or None)"
+        )
+    return lrs, lrs.size
+
+
+def batch_sizes(batch, steps: int, *, integer: bool = True) -> np.ndarray:
+    """Per-step batch sizes ``B_k``, ``k < steps``, from a number or an array of that length.
+
+    ``integer=True`` (SGD and its exact moments) asks for integers ``>= 1`` and returns
+    int64; ``integer=False`` (the FSL, a continuous-time law) accepts any real ``B > 0``.
+    """
+    arr = np.asarray(batch)
+    if arr.ndim == 0:
+        value = arr.item()
+        if integer:
+            return np.full(steps, check_int("batch", value, 1), dtype=np.int64)
+        return np.full(steps, check_greater("batch", value, 0.0))
+    if arr.shape != (steps,):
+        raise ValueError(
+            f"batch has shape {arr.shape}: expected a number or an array of length steps={steps}"
+        )
+    try:
+        f = arr.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"batch is invalid: expected numbers, got dtype {arr.dtype}") from None
+    if integer:
+        bad = ~np.isfinite(f) | (f < 1) | (f != np.round(f))
+        valid = "an integer >= 1"
+    else:
+        bad = ~np.isfinite(f) | (f <= 0)
+        valid = "batch > 0"
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"batch[{k}]={arr[k].item()!r} is invalid: expected {valid}")
+    return f.astype(np.int64) if integer else f
