@@ -170,10 +170,10 @@ def tune_data_limited(
             method="bounded",
             options={"xatol": xatol},
         )
-        peak, decay = math.exp(res.x), None
-        risk = math.exp(min(res.fun, f_peak(math.log(hi))))
-        if f_peak(math.log(hi)) <= res.fun:
-            peak = hi
+        # the bounded search never evaluates the cap itself, where hard-regime optima sit
+        at_cap = f_peak(math.log(hi))
+        logp, fx = (math.log(hi), at_cap) if at_cap <= res.fun else (res.x, res.fun)
+        peak, decay, risk = math.exp(logp), None, math.exp(fx)
     else:
         # Joint search over (log peak, log r): Nelder-Mead needs ~3x fewer risk evaluations
         # than nesting two scalar searches, and both optima are smooth and unimodal here.
