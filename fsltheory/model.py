@@ -154,6 +154,18 @@ class PowerLawModel:
             raise ValueError("random_projection() needs features='random'")
         return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
 
+    def check_projection(self, W) -> np.ndarray:
+        """``W`` as a float array after checking it is finite with shape ``(M, N)``."""
+        if math.isinf(self.N):
+            raise ValueError("N=inf is invalid with a feature matrix W: expected a finite N")
+        W = np.asarray(W, dtype=float)
+        shape = (self.M, int(self.N))
+        if W.shape != shape:
+            raise ValueError(f"W has shape {W.shape}: expected (M, N) = {shape}")
+        if not np.all(np.isfinite(W)):
+            raise ValueError("W is invalid: expected finite entries")
+        return W
+
     def effective_eigenvalues(self, W: np.ndarray | None = None) -> np.ndarray:
         """Eigenvalues of the trained-feature covariance, in decreasing order.
 

@@ -53,13 +53,7 @@ def check_W(model: PowerLawModel, W) -> np.ndarray:
     """Validate a feature matrix: finite, shape ``(M, N)``."""
     if math.isinf(model.N):
         raise ValueError("N=inf is invalid for method='matrix': expected a finite N (W is M x N)")
-    W = np.asarray(W, dtype=float)
-    shape = (model.M, int(model.N))
-    if W.shape != shape:
-        raise ValueError(f"W has shape {W.shape}: expected (M, N) = {shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("W is invalid: expected finite entries")
-    return W
+    return model.check_projection(W)
 
 
 def default_W(model: PowerLawModel, rng=None) -> np.ndarray:

@@ -49,15 +49,9 @@ def _projection(model, W, seed):
         if W is not None:
             raise ValueError("W is invalid for features='top': pass W=None")
         return None
-    N = int(model.N)
     if W is None:
         return model.random_projection(projection_generator(seed))
-    W = np.array(W, dtype=float)
-    if W.shape != (model.M, N):
-        raise ValueError(f"W is invalid: expected shape (M, N) = ({model.M}, {N}), got {W.shape}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError("W is invalid: expected finite entries")
-    return W
+    return np.array(model.check_projection(W))  # a private copy: the runs never alias W
 
 
 def _diverged(run: int, k: int, lrs: np.ndarray, bsz: np.ndarray) -> SGDDivergenceError:
