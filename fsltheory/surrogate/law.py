@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._inputs import learning_rates
 from .._output import prepare_output
 from .curves import LossCurve, detect_warmup
 
@@ -209,17 +210,7 @@ def load_law(path) -> SurrogateLaw:
 
 
 def _schedule_lrs(schedule, total):
-    from ..schedules import ArraySchedule, Schedule
-
+    """``(eta, logged steps or None)`` from a LossCurve, a Schedule or an array."""
     if isinstance(schedule, LossCurve):
         return np.asarray(schedule.lrs, dtype=float), schedule.step
-    if isinstance(schedule, ArraySchedule):
-        return schedule.lrs(), None
-    if isinstance(schedule, Schedule):
-        if total is None:
-            raise ValueError("total is required to evaluate a Schedule (the number of steps)")
-        return schedule.lrs(int(total)), None
-    arr = np.asarray(schedule, dtype=float)
-    if arr.ndim != 1 or arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError("schedule is invalid: expected a 1-d array of finite learning rates >= 0")
-    return arr, None
+    return learning_rates(schedule, total)[0], None
