@@ -3,199 +3,133 @@
 Li, Chen, Huang, Wang, Wu, "Functional Scaling Laws in Kernel Regression: Loss Dynamics and
 Learning Rate Schedules", arXiv 2509.19189 (NeurIPS 2025).
 
-Every public name has exactly one import path: ``from fsltheory import X``.
+Every public name has exactly one import path: ``from fsltheory import X``.  The names are
+loaded on first use (PEP 562), so ``import fsltheory`` is cheap and pulls in neither SymPy
+nor numba nor SciPy's optimisers until a name that needs them is touched.
+
+Layers, each importing only from the ones before it (``tests/test_layers.py``)::
+
+    _util -> model, curve -> schedules -> exact, sgd -> fsl -> symbolic -> measure
+          -> surrogate, optimal, sweep -> cli
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from .curve import RiskCurve
-from .exact import expected_risk, max_stable_lr
-from .fsl import fsl_curve, fsl_terms
-from .fsl_fit import FSLFit, fit_fsl
-from .kernels import (
-    ExpSum,
-    approximation_error,
-    forgetting_kernel,
-    kernel_expsum,
-    power_expsum,
-    signal_function,
-    spectral_expsum,
-)
-from .measure import (
-    SlopeMeasurement,
-    TunedPoint,
-    default_peak_cap,
-    measure_scaling,
-    tune_compute_limited,
-    tune_data_limited,
-)
-from .model import PowerLawModel
-from .rng import as_generator
-from .schedules import (
-    SCHEDULE_FAMILIES,
-    WSD,
-    ArraySchedule,
-    Constant,
-    Cosine,
-    Cyclic,
-    Exponential,
-    Linear,
-    MultiStep,
-    Power,
-    Schedule,
-    parse_schedule,
-)
-from .sgd import simulate_sgd
-from .surrogate import (
-    MPL_PUBLISHED_METRICS,
-    MPL_PUBLISHED_PARAMS,
-    MPL_TEST,
-    MPL_TRAIN,
-    FitResult,
-    FSLLaw,
-    LossCurve,
-    MomentumLaw,
-    MultiPowerLaw,
-    OptimizedSchedule,
-    SchaippRuns,
-    SurrogateLaw,
-    baseline_schedules,
-    detect_warmup,
-    evaluate_law,
-    fit_law,
-    load_law,
-    load_mpl_curves,
-    mpl_schedule,
-    optimize_schedule,
-    prediction_metrics,
-    read_loss_csv,
-    read_mpl_curve,
-    smooth_loss,
-)
-from .symbolic import (
-    ClaimCheck,
-    Exponent,
-    IntrinsicProfile,
-    ReducedObjective,
-    Region,
-    ScalingResult,
-    balance,
-    claim_checks,
-    derived_table1,
-    derived_table35,
-    export_latex,
-    objective_value,
-    reduced_objective,
-    schedule_from_spec,
-    solve_point,
-    supported_schedules,
-)
-from .symbolic.asymptotics import (
-    KernelAsymptotic,
-    constant_lr_noise,
-    exp_decay_noise_I1,
-    exp_decay_noise_I2,
-    forgetting_asymptotic,
-    signal_asymptotic,
-    wsd_forgetting_bound,
-)
+import importlib
 
-try:
-    __version__ = version("fsltheory")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+from fsltheory._util.version import __version__
 
-__all__ = [
-    "__version__",
-    # model
-    "PowerLawModel",
-    "RiskCurve",
-    # numeric scaling measurements (exact engine)
-    "SlopeMeasurement",
-    "TunedPoint",
-    "default_peak_cap",
-    "measure_scaling",
-    "tune_compute_limited",
-    "tune_data_limited",
-    "as_generator",
+#: public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    # model and results
+    "PowerLawModel": "fsltheory.model",
+    "RiskCurve": "fsltheory.curve",
+    "as_generator": "fsltheory._util.rng",
+    # schedules (reference §2.2)
+    "ArraySchedule": "fsltheory.schedules",
+    "Constant": "fsltheory.schedules",
+    "Cosine": "fsltheory.schedules",
+    "Cyclic": "fsltheory.schedules",
+    "Exponential": "fsltheory.schedules",
+    "Linear": "fsltheory.schedules",
+    "MultiStep": "fsltheory.schedules",
+    "Power": "fsltheory.schedules",
+    "SCHEDULE_FAMILIES": "fsltheory.schedules",
+    "Schedule": "fsltheory.schedules",
+    "WSD": "fsltheory.schedules",
+    "parse_schedule": "fsltheory.schedules",
+    "IntrinsicProfile": "fsltheory.schedules.profile",
+    "schedule_from_spec": "fsltheory.schedules.registry",
+    "supported_schedules": "fsltheory.schedules.registry",
     # exact expected risk (reference §8.1)
-    "expected_risk",
-    "max_stable_lr",
-    # the FSL: kernels, evaluator, B.1 fit (reference §2, §8.2)
-    "ExpSum",
-    "FSLFit",
-    "approximation_error",
-    "fit_fsl",
-    "forgetting_kernel",
-    "fsl_curve",
-    "fsl_terms",
-    "kernel_expsum",
-    "power_expsum",
-    "signal_function",
-    "spectral_expsum",
-    # schedules
-    "ArraySchedule",
-    "Constant",
-    "Cosine",
-    "Cyclic",
-    "Exponential",
-    "Linear",
-    "MultiStep",
-    "Power",
-    "SCHEDULE_FAMILIES",
-    "Schedule",
-    "WSD",
-    "parse_schedule",
+    "ExactDivergenceError": "fsltheory.exact",
+    "expected_risk": "fsltheory.exact",
+    "max_stable_lr": "fsltheory.exact",
     # Monte-Carlo SGD
-    "simulate_sgd",
-    # loss-curve surrogate: FSL vs multi-power law vs momentum law (issue #5)
-    "FSLLaw",
-    "FitResult",
-    "LossCurve",
-    "MPL_PUBLISHED_METRICS",
-    "MPL_PUBLISHED_PARAMS",
-    "MPL_TEST",
-    "MPL_TRAIN",
-    "MomentumLaw",
-    "MultiPowerLaw",
-    "OptimizedSchedule",
-    "SchaippRuns",
-    "SurrogateLaw",
-    "baseline_schedules",
-    "detect_warmup",
-    "evaluate_law",
-    "fit_law",
-    "load_law",
-    "load_mpl_curves",
-    "mpl_schedule",
-    "optimize_schedule",
-    "prediction_metrics",
-    "read_loss_csv",
-    "read_mpl_curve",
-    "smooth_loss",
+    "SGDDivergenceError": "fsltheory.sgd",
+    "simulate_sgd": "fsltheory.sgd",
+    # the FSL: functions, evaluator, B.1 fit (reference §2, §8.2)
+    "ExpSum": "fsltheory.fsl",
+    "FSLFit": "fsltheory.fsl",
+    "approximation_error": "fsltheory.fsl",
+    "fit_fsl": "fsltheory.fsl",
+    "forgetting_kernel": "fsltheory.fsl",
+    "fsl_curve": "fsltheory.fsl",
+    "fsl_terms": "fsltheory.fsl",
+    "kernel_expsum": "fsltheory.fsl",
+    "power_expsum": "fsltheory.fsl",
+    "signal_function": "fsltheory.fsl",
+    "spectral_expsum": "fsltheory.fsl",
     # kernel asymptotics (SymPy)
-    "KernelAsymptotic",
-    "constant_lr_noise",
-    "exp_decay_noise_I1",
-    "exp_decay_noise_I2",
-    "forgetting_asymptotic",
-    "signal_asymptotic",
-    "wsd_forgetting_bound",
-    # reduced objectives, optimal exponents, claims, LaTeX (SymPy; issue #3)
-    "ClaimCheck",
-    "Exponent",
-    "IntrinsicProfile",
-    "ReducedObjective",
-    "Region",
-    "ScalingResult",
-    "balance",
-    "claim_checks",
-    "derived_table1",
-    "derived_table35",
-    "export_latex",
-    "objective_value",
-    "reduced_objective",
-    "schedule_from_spec",
-    "solve_point",
-    "supported_schedules",
-]
+    "KernelAsymptotic": "fsltheory.fsl.asymptotics",
+    "constant_lr_noise": "fsltheory.fsl.asymptotics",
+    "exp_decay_noise_I1": "fsltheory.fsl.asymptotics",
+    "exp_decay_noise_I2": "fsltheory.fsl.asymptotics",
+    "forgetting_asymptotic": "fsltheory.fsl.asymptotics",
+    "signal_asymptotic": "fsltheory.fsl.asymptotics",
+    "wsd_forgetting_bound": "fsltheory.fsl.asymptotics",
+    # reduced objectives, optimal exponents, claims, LaTeX (SymPy)
+    "ClaimCheck": "fsltheory.symbolic",
+    "Exponent": "fsltheory.symbolic",
+    "ReducedObjective": "fsltheory.symbolic",
+    "Region": "fsltheory.symbolic",
+    "ScalingResult": "fsltheory.symbolic",
+    "balance": "fsltheory.symbolic",
+    "claim_checks": "fsltheory.symbolic",
+    "derive_scaling": "fsltheory.symbolic",
+    "derived_table1": "fsltheory.symbolic",
+    "derived_table35": "fsltheory.symbolic",
+    "export_latex": "fsltheory.symbolic",
+    "objective_value": "fsltheory.symbolic",
+    "reduced_objective": "fsltheory.symbolic",
+    "solve_point": "fsltheory.symbolic",
+    # numeric scaling measurements (exact engine vs derived exponents)
+    "SlopeMeasurement": "fsltheory.measure",
+    "TunedPoint": "fsltheory.measure",
+    "default_peak_cap": "fsltheory.measure",
+    "measure_scaling": "fsltheory.measure",
+    "tune_compute_limited": "fsltheory.measure",
+    "tune_data_limited": "fsltheory.measure",
+    # loss-curve surrogate: FSL vs multi-power law vs momentum law
+    "FSLLaw": "fsltheory.surrogate",
+    "FitResult": "fsltheory.surrogate",
+    "LossCurve": "fsltheory.surrogate",
+    "MPL_PUBLISHED_METRICS": "fsltheory.surrogate",
+    "MPL_PUBLISHED_PARAMS": "fsltheory.surrogate",
+    "MPL_TEST": "fsltheory.surrogate",
+    "MPL_TRAIN": "fsltheory.surrogate",
+    "MomentumLaw": "fsltheory.surrogate",
+    "MultiPowerLaw": "fsltheory.surrogate",
+    "OptimizedSchedule": "fsltheory.surrogate",
+    "SchaippRuns": "fsltheory.surrogate",
+    "SurrogateLaw": "fsltheory.surrogate",
+    "baseline_schedules": "fsltheory.surrogate",
+    "detect_warmup": "fsltheory.surrogate",
+    "evaluate_law": "fsltheory.surrogate",
+    "fit_law": "fsltheory.surrogate",
+    "load_law": "fsltheory.surrogate",
+    "load_mpl_curves": "fsltheory.surrogate",
+    "mpl_schedule": "fsltheory.surrogate",
+    "optimize_schedule": "fsltheory.surrogate",
+    "prediction_metrics": "fsltheory.surrogate",
+    "read_loss_csv": "fsltheory.surrogate",
+    "read_mpl_curve": "fsltheory.surrogate",
+    "smooth_loss": "fsltheory.surrogate",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    """Load a public name from its module on first access (PEP 562)."""
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'fsltheory' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._output import prepare_output
+from fsltheory._util.output import prepare_output
 
 __all__ = ["RiskCurve", "record_steps"]
 

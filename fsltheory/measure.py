@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
-from .model import PowerLawModel
-from .schedules import Schedule
+from fsltheory.model import PowerLawModel
+from fsltheory.schedules import Schedule
 
 __all__ = [
     "TunedPoint",
@@ -112,7 +112,7 @@ def _instantiate(template: Schedule, peak: float, steps: int, decay: float | Non
 
 
 def _final_risk(model, template, peak, steps, decay, batch) -> float:
-    from .exact import expected_risk  # the engine under test is a dependency only here
+    from fsltheory.exact import expected_risk  # the engine under test is a dependency only here
 
     sched = _instantiate(template, peak, steps, decay)
     curve = expected_risk(model, sched, steps, batch=batch, record=[steps])
@@ -148,7 +148,7 @@ def tune_data_limited(
     xatol : float
         Tolerance on ``log(peak)`` (and ``log(r)``).
     """
-    from .exact import max_stable_lr
+    from fsltheory.exact import max_stable_lr
 
     steps = max(2, int(D // batch))
     if tune_decay is None:

@@ -21,8 +21,8 @@ from typing import Literal
 import numpy as np
 from scipy.special import zeta
 
-from ._validate import check_at_least, check_greater, check_int
-from .rng import as_generator
+from fsltheory._util.rng import as_generator
+from fsltheory._util.validate import check_at_least, check_greater, check_int
 
 __all__ = ["PowerLawModel"]
 

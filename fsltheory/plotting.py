@@ -7,7 +7,7 @@ schedule family and axis-label conventions stay consistent.  Conventions:
   quantity has none; :func:`finalize` checks this and raises ``ValueError`` otherwise;
 * a schedule family always gets the same colour, :data:`SCHEDULE_COLORS`;
 * a figure written to disk goes through :func:`savefig`, which never overwrites a file
-  silently (:func:`fsltheory._output.prepare_output`) and stores the figure's alt text in
+  silently (:func:`fsltheory._util.output.prepare_output`) and stores the figure's alt text in
   the PNG metadata; in the book the alt text is given as cell metadata instead
   (``mystnb: image: alt: ...``, see ``book/CONTRIBUTING.md``).
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._output import prepare_output
+from fsltheory._util.output import prepare_output
 
 __all__ = [
     "SCHEDULE_COLORS",

@@ -31,7 +31,7 @@ def timed(fn, *args, repeat: int = 1, **kw):
 
 def bench_kernels(quick: bool) -> None:
     from fsltheory import mpl_schedule
-    from fsltheory.surrogate.kernels import power_sums_fast, power_sums_naive
+    from fsltheory.surrogate._decrement_sums import power_sums_fast, power_sums_naive
 
     eta = mpl_schedule("cosine_24000")
     K = 3000 if quick else eta.size

@@ -208,7 +208,7 @@ def main(argv=None) -> int:
     )
     text = "\n".join(lines) + "\n"
     if args.out:
-        from fsltheory._output import prepare_output
+        from fsltheory._util.output import prepare_output
 
         prepare_output(args.out, force=args.force).write_text(text)
         print(f"wrote {args.out}")

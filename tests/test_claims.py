@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsltheory import claim_checks
+from fsltheory import claim_checks, derive_scaling
 from fsltheory.symbolic.claims import ALPHA, region_parametrisation
 from fsltheory.symbolic.positivity import manifestly_positive, sign_on_domain
 from fsltheory.symbolic.terms import BETA, S
@@ -95,7 +95,7 @@ def test_claims_numeric_twin(regime, data):
 def test_capacity_claim_numeric_twin_by_finite_difference(data):
     # claim 1 without derivatives: at fixed alpha, shrinking beta (hard regime) raises the
     # data-limited rate s = alpha/beta of exp decay and the constant-LR rate alpha/(alpha+beta)
-    from fsltheory.symbolic.tables import schedule_from_spec
+    from fsltheory.schedules.registry import schedule_from_spec
 
     beta = sp.Rational(data.draw(st.integers(260, 800)), 100)
     alpha = sp.Rational(data.draw(st.integers(10, 100)), 100)  # alpha < beta - 1: hard
@@ -103,7 +103,7 @@ def test_capacity_claim_numeric_twin_by_finite_difference(data):
     assert alpha < smaller - 1
     for name in ("constant", "exponential", "wsd"):
         rates = [
-            -schedule_from_spec(name).scaling("data", beta=b, s=alpha / b).loss.power
+            -derive_scaling(schedule_from_spec(name), "data", beta=b, s=alpha / b).loss.power
             for b in (beta, smaller)
         ]
         assert rates[1] > rates[0], name

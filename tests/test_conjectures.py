@@ -174,6 +174,6 @@ def test_non_exponential_tasks_weak_form_and_proved_part():
     slopes = _local_slopes(_accumulated(_logistic))
     assert np.all(np.abs(slopes + 2 * S * BETA / (1 + S * BETA + BETA)) <= SLOPE_BAND)
     # proved part: per-task curves phi(lambda_j t) with int u^{s-1} phi(u) du < oo give t^-s
-    # for any phi (the Mellin argument of fsltheory.symbolic.kernel_integrals)
+    # for any phi (the Mellin argument of fsltheory.fsl.integrals)
     rational = _accumulated(lambda t: (1 + _lam * t) ** -(S + 2))
     assert np.all(np.abs(_local_slopes(rational) + S) <= SLOPE_BAND)

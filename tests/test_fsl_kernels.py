@@ -20,9 +20,9 @@ from fsltheory import (
     signal_function,
     spectral_expsum,
 )
-from fsltheory._fsl_loops import _psi, expsum_values
-from fsltheory._vexp import vexp
-from fsltheory.kernels import GREGORY_ORDER, gregory_weights
+from fsltheory._util.vexp import vexp
+from fsltheory.fsl._loops import _psi, expsum_values
+from fsltheory.fsl.functions import GREGORY_ORDER, gregory_weights
 
 
 def _direct(p, beta, M, t):

@@ -12,14 +12,14 @@ import subprocess
 import pytest
 import sympy as sp
 
-from fsltheory import Constant, export_latex
+from fsltheory import Constant, derive_scaling, export_latex
+from fsltheory.schedules.registry import schedule_from_spec
 from fsltheory.symbolic.latex import (
     objective_to_latex,
     result_to_latex,
     scaling_table_latex,
 )
 from fsltheory.symbolic.results import Exponent
-from fsltheory.symbolic.tables import schedule_from_spec
 
 D = sp.Symbol("D", positive=True)
 
@@ -98,22 +98,22 @@ def test_golden_exponent_strings():
 
 
 def test_golden_objective_and_result():
-    obj = Constant(peak=1).scaling("data").objective
+    obj = derive_scaling(Constant(peak=1), "data").objective
     assert objective_to_latex(obj) == (
         "\\begin{equation*}\n"
         "\\mathcal{E}_{\\rm constant} \\eqsim M^{- \\beta s} + T^{- s} + \\gamma,"
         "\\qquad T = D \\gamma,\\qquad \\gamma \\lesssim 1,\\ T \\gtrsim 1\n"
         "\\end{equation*}\n"
     )
-    tex = result_to_latex(schedule_from_spec("wsd").scaling("data"))
+    tex = result_to_latex(derive_scaling(schedule_from_spec("wsd"), "data"))
     assert "\\mathcal{E}_{\\rm opt} &\\eqsim D^{- \\frac{\\beta s}{\\beta s + 1}}" in tex
     assert "r_{\\rm opt} & \\gtrsim D^{\\frac{\\beta s - \\beta + 1}{\\beta - 1}} \\log D" in tex
-    at = result_to_latex(schedule_from_spec("wsd").scaling("data", beta=2, s=1))
+    at = result_to_latex(derive_scaling(schedule_from_spec("wsd"), "data", beta=2, s=1))
     assert "D^{- \\frac{2}{3}} (\\log D)^{\\frac{1}{3}}" in at
 
 
 def test_table_rows_match_results():
-    res = [schedule_from_spec("exponential").scaling("compute")]
+    res = [derive_scaling(schedule_from_spec("exponential"), "compute")]
     table = scaling_table_latex(res, "compute")
     rows = [line for line in table.splitlines() if line.startswith("exponential &")]
     assert len(rows) == 2  # easy and hard

@@ -17,13 +17,14 @@ from fsltheory import (
     Linear,
     MultiStep,
     Power,
+    derive_scaling,
     exp_decay_noise_I2,
     forgetting_asymptotic,
     reduced_objective,
     wsd_forgetting_bound,
 )
+from fsltheory.schedules.profile import K, R
 from fsltheory.symbolic.objectives import T2_SYM, T_SYM
-from fsltheory.symbolic.profile import K, R
 from fsltheory.symbolic.terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S
 
 # the families and what their profiles must give:
@@ -80,7 +81,7 @@ def test_power_decay_remaining_time_power(p):
 
 def test_array_schedule_has_no_profile():
     with pytest.raises(ValueError, match="no intrinsic-time description"):
-        ArraySchedule([0.1, 0.1]).scaling("data")
+        derive_scaling(ArraySchedule([0.1, 0.1]), "data")
 
 
 # ---------------------------------------------------------------- Theorems 5.2-5.4 (§8.3)

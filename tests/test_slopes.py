@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from helpers import SCALING_SLOPE, SLOPE_RESOLUTION
 
-from fsltheory import WSD, Constant, Exponential, measure_scaling
+from fsltheory import WSD, Constant, Exponential, derive_scaling, measure_scaling
 
 #: (s, beta): two hard points (s < 1 - 1/beta) and two easy ones
 POINTS = [(0.5, 4.0), (0.3, 2.0), (1.0, 2.0), (0.8, 3.0)]
@@ -47,7 +47,7 @@ SLOW_CONVERGENCE = {
 
 def measured(family: str, s: float, beta: float, budget: str):
     template = FAMILIES[family]
-    theory = template.scaling(budget).at(beta=beta, s=s)
+    theory = derive_scaling(template, budget).at(beta=beta, s=s)
     m = measure_scaling(
         beta, s, template, BUDGETS[budget], budget=budget, log_power=float(theory.loss.log)
     )

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fsltheory import mpl_schedule
-from fsltheory.surrogate.kernels import (
+from fsltheory.surrogate._decrement_sums import (
     RateGrid,
     mixture_weights,
     power_sums_fast,

@@ -8,7 +8,13 @@ inconsistent with its own objective and which reading the derivation settles on.
 import pytest
 import sympy as sp
 
-from fsltheory import derived_table1, derived_table35, objective_value, reduced_objective
+from fsltheory import (
+    derive_scaling,
+    derived_table1,
+    derived_table35,
+    objective_value,
+    reduced_objective,
+)
 from fsltheory.symbolic.tables import (
     PAPER_MISPRINTS,
     PAPER_TABLE1,
@@ -131,12 +137,12 @@ def test_polynomial_exponents_of_misprinted_entries_agree():
 def test_worked_examples(point):
     s, beta = point
     for (name, budget), (power, log) in WORKED_EXAMPLES[point].items():
-        res = schedule_from_spec(name).scaling(budget, beta=beta, s=s)
+        res = derive_scaling(schedule_from_spec(name), budget, beta=beta, s=s)
         assert (res.loss.power, res.loss.log) == (power, log), (name, budget)
 
 
 def test_worked_example_decay_fraction():
     # (0.5, 4), hard: r_opt >~ D^{-1/3} log D
-    res = schedule_from_spec("wsd").scaling("data", beta=4, s=sp.Rational(1, 2))
+    res = derive_scaling(schedule_from_spec("wsd"), "data", beta=4, s=sp.Rational(1, 2))
     r = res.decay_fraction
     assert (r.power, r.log, r.relation) == (sp.Rational(-1, 3), 1, "ge")

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fsl",
         description="fsltheory: the Functional Scaling Law of SGD under learning-rate schedules.",
     )
-    from .. import __version__
+    from fsltheory._util.version import __version__
 
     parser.add_argument("--version", action="version", version=f"fsltheory {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

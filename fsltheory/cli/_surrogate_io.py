@@ -29,7 +29,7 @@ def add_curve_args(p) -> None:
 
 def read_curves(args) -> dict:
     """``{path as given: LossCurve}`` from the parsed arguments."""
-    from ..surrogate import read_loss_csv, read_mpl_curve
+    from fsltheory.surrogate import read_loss_csv, read_mpl_curve
 
     out = {}
     for f in args.csv:

@@ -28,10 +28,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..symbolic.tables import schedule_from_spec
+    from fsltheory.schedules.registry import schedule_from_spec
+    from fsltheory.symbolic.scaling import derive_scaling
 
     sched = schedule_from_spec(args.schedule)
-    result = sched.scaling(args.budget, beta=args.beta, s=args.s)
+    result = derive_scaling(sched, args.budget, beta=args.beta, s=args.s)
     if args.format == "json":
         print(result.to_json())
     elif args.format == "latex":

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ._surrogate_io import add_curve_args, read_curves
+from fsltheory.cli._surrogate_io import add_curve_args, read_curves
 
 __all__ = ["register", "run"]
 
@@ -55,7 +55,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..surrogate import LAWS
+    from fsltheory.surrogate import LAWS
 
     if args.starts < 1:
         raise ValueError(f"--starts={args.starts} is invalid: expected an integer >= 1")

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..symbolic.latex import export_latex
+    from fsltheory.symbolic.latex import export_latex
 
     paths = export_latex(args.out, force=args.force)
     print(f"wrote {paths[0]} and {len(paths) - 1} snippets in {paths[0].parent / 'snippets'}")

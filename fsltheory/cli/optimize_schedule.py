@@ -68,10 +68,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..surrogate.optimize import optimize_schedule
+    from fsltheory.surrogate.optimize import optimize_schedule
 
     if args.model == "kernel":
-        from ..surrogate.kernel_objective import kernel_objective
+        from fsltheory.surrogate.kernel_objective import kernel_objective
 
         if args.beta is None or args.s is None:
             raise ValueError("--model kernel needs --beta and --s")
@@ -80,7 +80,7 @@ def run(args) -> int:
         )
         knots = args.knots or 24
     else:
-        from ..surrogate import load_law
+        from fsltheory.surrogate import load_law
 
         if args.params is None:
             raise ValueError("PARAMS.json is required unless --model kernel")

@@ -18,7 +18,7 @@ import csv
 import json
 import sys
 
-from ._surrogate_io import add_curve_args, read_curves
+from fsltheory.cli._surrogate_io import add_curve_args, read_curves
 
 __all__ = ["register", "run"]
 
@@ -42,9 +42,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from .._output import prepare_output
-    from ..surrogate import load_law, smooth_loss
-    from ..surrogate.metrics import evaluate_law
+    from fsltheory._util.output import prepare_output
+    from fsltheory.surrogate import load_law, smooth_loss
+    from fsltheory.surrogate.metrics import evaluate_law
 
     law = load_law(args.params)
     if law.params is None:
@@ -82,8 +82,8 @@ def _plot(law, shown, preds, path, force):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .._output import prepare_output
-    from ..plotting import figure, label_axes
+    from fsltheory._util.output import prepare_output
+    from fsltheory.plotting import figure, label_axes
 
     path = prepare_output(path, force=force)
     fig, ax = figure(1, 1, width=7.0, height=4.2)

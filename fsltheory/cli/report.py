@@ -66,18 +66,21 @@ def _fresh_folder(out: str | None, force: bool) -> Path:
 
 
 def _derive_tables() -> tuple[dict, float]:
-    from ..symbolic import supported_schedules
+    from fsltheory.schedules.registry import supported_schedules
+    from fsltheory.symbolic.scaling import derive_scaling
 
     t0 = time.perf_counter()
     results = {}
     for label, sched in supported_schedules().items():
         for budget in ("data", "compute"):
-            results[(label, budget)] = sched.scaling(budget)
+            results[(label, budget)] = derive_scaling(sched, budget)
     return results, time.perf_counter() - t0
 
 
 def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
-    from .. import WSD, Constant, Exponential, measure_scaling
+    from fsltheory.measure import measure_scaling
+    from fsltheory.schedules import WSD, Constant, Exponential
+    from fsltheory.symbolic.scaling import derive_scaling
 
     families = {
         "constant": Constant(peak=0.1),
@@ -88,7 +91,7 @@ def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
     rows = []
     for s, beta in CROSSCHECK_POINTS:
         for name, template in families.items():
-            theory = template.scaling("data").at(beta=beta, s=s)
+            theory = derive_scaling(template, "data").at(beta=beta, s=s)
             power, logp = theory.loss.power, theory.loss.log
             m = measure_scaling(beta, s, template, budgets, log_power=float(logp))
             rows.append(
@@ -110,7 +113,11 @@ def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
 
 
 def _engines(K: int = 10_000, runs: int = 200) -> dict:
-    from .. import Cosine, PowerLawModel, expected_risk, fit_fsl, simulate_sgd
+    from fsltheory.exact import expected_risk
+    from fsltheory.fsl import fit_fsl
+    from fsltheory.model import PowerLawModel
+    from fsltheory.schedules import Cosine
+    from fsltheory.sgd import simulate_sgd
 
     model = PowerLawModel(beta=4.0, s=0.5, sigma2=9.0, M=128, N=128)
     sched = Cosine(peak=0.01, final=0.001)
@@ -135,7 +142,7 @@ def _figures(out: Path, rows: list[dict], eng: dict, force: bool) -> list[Path]:
     matplotlib.use("Agg")
     from sympy import Rational as sympy_rational
 
-    from ..plotting import SCHEDULE_COLORS, figure, label_axes, savefig
+    from fsltheory.plotting import SCHEDULE_COLORS, figure, label_axes, savefig
 
     paths = []
     fig, axes = figure(1, len(CROSSCHECK_POINTS), width=5.0, height=4.0)
@@ -202,8 +209,8 @@ def _figures(out: Path, rows: list[dict], eng: dict, force: bool) -> list[Path]:
 
 
 def run(args) -> int:
-    from ..symbolic import export_latex
-    from ..symbolic.latex import exponent_to_text
+    from fsltheory.symbolic import export_latex
+    from fsltheory.symbolic.latex import exponent_to_text
 
     t_start = time.perf_counter()
     out = _fresh_folder(args.out, args.force)

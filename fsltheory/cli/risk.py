@@ -124,7 +124,7 @@ def register(sub) -> None:
 
 def _curve(args, model, schedule, record, progress):
     if args.engine == "exact":
-        from .. import expected_risk
+        from fsltheory.exact import expected_risk
 
         return expected_risk(
             model,
@@ -138,7 +138,7 @@ def _curve(args, model, schedule, record, progress):
             check_stability=not args.allow_unstable,
         )
     if args.engine == "sgd":
-        from .. import simulate_sgd
+        from fsltheory.sgd import simulate_sgd
 
         if args.method is not None:
             raise ValueError("--method is invalid with --engine sgd: it has no methods")
@@ -152,7 +152,7 @@ def _curve(args, model, schedule, record, progress):
             record=record,
             progress=progress,
         )
-    from .. import fsl_curve
+    from fsltheory.fsl import fsl_curve
 
     extra = {} if args.method is None else {"method": args.method}
     return fsl_curve(
@@ -173,7 +173,7 @@ def _plot(curve, args, path) -> None:
     matplotlib.use("Agg")
     import numpy as np
 
-    from ..plotting import figure, label_axes, savefig
+    from fsltheory.plotting import figure, label_axes, savefig
 
     fig, ax = figure()
     keep = curve.step > 0  # log axes: step 0 cannot be shown
@@ -199,8 +199,9 @@ def _plot(curve, args, path) -> None:
 
 
 def run(args) -> int:
-    from .. import PowerLawModel, parse_schedule
-    from .._output import prepare_output
+    from fsltheory._util.output import prepare_output
+    from fsltheory.model import PowerLawModel
+    from fsltheory.schedules import parse_schedule
 
     model = PowerLawModel(
         beta=args.beta, s=args.s, sigma2=args.sigma2, M=args.M, N=args.N, features=args.features

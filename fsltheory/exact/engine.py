@@ -30,16 +30,16 @@ import time
 import mpmath
 import numpy as np
 
-from .._inputs import batch_sizes, learning_rates
-from .._validate import check_int
-from ..curve import RiskCurve, record_steps
-from ..model import PowerLawModel
-from ..schedules import Schedule, parse_schedule
-from .kernel import run_recursion
-from .matrix import default_W, reduce_random_features
-from .precise import precise_recursion
-from .spectrum import spectrum_rule
-from .stability import max_stable_lr, stable_lr_bound
+from fsltheory._util.validate import check_int
+from fsltheory.curve import RiskCurve, record_steps
+from fsltheory.exact._recursion import run_recursion
+from fsltheory.exact.matrix import default_W, reduce_random_features
+from fsltheory.exact.precise import precise_recursion
+from fsltheory.exact.spectrum import spectrum_rule
+from fsltheory.exact.stability import max_stable_lr, stable_lr_bound
+from fsltheory.model import PowerLawModel
+from fsltheory.schedules import Schedule, parse_schedule
+from fsltheory.schedules.inputs import batch_sizes, learning_rates
 
 __all__ = ["expected_risk", "ExactDivergenceError", "METHODS"]
 

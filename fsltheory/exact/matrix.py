@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import PowerLawModel
+from fsltheory.model import PowerLawModel
 
 __all__ = ["RandomFeatureSpectrum", "reduce_random_features", "check_W"]
 

@@ -24,8 +24,8 @@ import math
 import mpmath
 import numpy as np
 
-from ..model import PowerLawModel
-from .kernel import DIVERGED
+from fsltheory.exact._recursion import DIVERGED
+from fsltheory.model import PowerLawModel
 
 __all__ = ["precise_recursion"]
 
@@ -47,7 +47,7 @@ def precise_recursion(
     """``R(k) = 2 E[E(v_k)]`` at steps ``rec``, as floats and as mpf at ``dps`` digits.
 
     Returns ``(R_float, R_mpf, bits, bad)``: ``bits`` is the fixed-point precision used and
-    ``bad`` the step at which ``R`` exceeded :data:`~fsltheory.exact.kernel.DIVERGED`
+    ``bad`` the step at which ``R`` exceeded :data:`~fsltheory.exact._recursion.DIVERGED`
     (``-1`` if none; the other outputs are then empty).
     """
     M, K = model.M, lrs.size

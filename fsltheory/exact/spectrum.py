@@ -54,7 +54,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validate import check_greater, check_int
+from fsltheory._util.validate import check_greater, check_int
 
 __all__ = ["SpectrumRule", "spectrum_rule", "fornberg_weights"]
 

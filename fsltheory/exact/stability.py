@@ -30,8 +30,8 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import zeta
 
-from .._validate import check_int
-from ..model import PowerLawModel
+from fsltheory._util.validate import check_int
+from fsltheory.model import PowerLawModel
 
 __all__ = ["max_stable_lr", "stable_lr_bound", "stability_sum"]
 
@@ -41,7 +41,7 @@ _HEAD = 10_000
 def _spectrum_for(model: PowerLawModel, W) -> tuple[np.ndarray, float, int]:
     """(exact eigenvalues, beta for the zeta tail or nan, number of tail modes)."""
     if model.features == "random" or W is not None:
-        from .matrix import reduce_random_features
+        from fsltheory.exact.matrix import reduce_random_features
 
         red = reduce_random_features(model, W)
         return red.lam, math.nan, 0

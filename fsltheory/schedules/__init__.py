@@ -1,16 +1,16 @@
 """Learning-rate schedules: one module per family, a shared base, and the SPEC parser."""
 
-from .array import ArraySchedule
-from .base import Schedule
-from .constant import Constant
-from .cosine import Cosine
-from .cyclic import Cyclic
-from .exponential import Exponential
-from .linear import Linear
-from .multistep import MultiStep
-from .power import Power
-from .spec import SCHEDULE_FAMILIES, parse_schedule
-from .wsd import WSD
+from fsltheory.schedules.array import ArraySchedule
+from fsltheory.schedules.base import Schedule
+from fsltheory.schedules.constant import Constant
+from fsltheory.schedules.cosine import Cosine
+from fsltheory.schedules.cyclic import Cyclic
+from fsltheory.schedules.exponential import Exponential
+from fsltheory.schedules.linear import Linear
+from fsltheory.schedules.multistep import MultiStep
+from fsltheory.schedules.power import Power
+from fsltheory.schedules.spec import SCHEDULE_FAMILIES, parse_schedule
+from fsltheory.schedules.wsd import WSD
 
 __all__ = [
     "ArraySchedule",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validate import check_lr_array
-from .base import Schedule
+from fsltheory._util.validate import check_lr_array
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["ArraySchedule"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .._validate import check_greater, check_int
+from fsltheory._util.validate import check_greater, check_int
 
 __all__ = ["Schedule"]
 
@@ -110,38 +110,12 @@ class Schedule:
         """Symbolic intrinsic-time description (an ``IntrinsicProfile``, SymPy).
 
         Families override this; the reduced objective and the optimal exponents of
-        :meth:`scaling` are derived from it alone.
+        :func:`fsltheory.derive_scaling` are derived from it alone.
         """
         raise ValueError(
             f"{type(self).__name__} has no intrinsic-time description: scaling exponents "
             "exist for the parametric families only"
         )
-
-    def scaling(self, budget: str = "data", beta=None, s=None):
-        """Optimal scaling exponents of this family (Section 5, Table 1; reference §3, §8.3).
-
-        Parameters
-        ----------
-        budget : {'data', 'compute'}
-            ``D`` fixed, or compute ``C = MD`` fixed.
-        beta, s : number, optional
-            Evaluate at this capacity / difficulty; otherwise the result is symbolic and
-            Piecewise over ``(s, beta)``.
-
-        Returns
-        -------
-        fsltheory.symbolic.ScalingResult
-            Exact SymPy exponents, e.g. ``WSD(peak=1).scaling("data").loss``.
-
-        Notes
-        -----
-        Exponents do not depend on the numbers of the instance (``peak``, ``warmup``; the
-        paper omits warmup, Section 5.3); see each family's :meth:`intrinsic_profile` for
-        which options matter.
-        """
-        from ..symbolic.scaling import schedule_scaling
-
-        return schedule_scaling(self, budget, beta=beta, s=s)
 
     def spec(self) -> str:
         """The SPEC string that rebuilds this schedule (see :func:`parse_schedule`)."""

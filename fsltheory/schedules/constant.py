@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Schedule
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Constant"]
 
@@ -25,6 +25,6 @@ class Constant(Schedule):
 
     def intrinsic_profile(self):
         """``gamma(t) = peak/B`` throughout: the final learning rate is the peak (Theorem 5.2)."""
-        from ..symbolic.profile import flat_profile
+        from fsltheory.schedules.profile import flat_profile
 
         return flat_profile("constant", 1, 1)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_in_interval
-from ._sums import cosine_sum
-from .base import Schedule
+from fsltheory._util.validate import check_in_interval
+from fsltheory.schedules._sums import cosine_sum
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Cosine"]
 
@@ -37,7 +37,7 @@ class Cosine(Schedule):
         """``eta/peak = rho + (1 - rho)(1 + cos(pi u))/2``; to zero or to a floor ``rho``."""
         import sympy as sp
 
-        from ..symbolic.profile import V, decay_profile, exact
+        from fsltheory.schedules.profile import V, decay_profile, exact
 
         rho = exact(self.final / self.peak)
         shape = rho + (1 - rho) * (1 + sp.cos(sp.pi * V)) / 2

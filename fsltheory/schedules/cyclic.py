@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_in_interval, check_int
-from .base import Schedule
+from fsltheory._util.validate import check_in_interval, check_int
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Cyclic"]
 
@@ -42,7 +42,7 @@ class Cyclic(Schedule):
         """
         import sympy as sp
 
-        from ..symbolic.profile import K, U, exact, flat_profile
+        from fsltheory.schedules.profile import K, U, exact, flat_profile
 
         rho = exact(self.low / self.peak)
         phase = sp.Mod(U * K / self.period, 1)

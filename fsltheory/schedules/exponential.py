@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_in_interval
-from ._sums import geometric_sum
-from .base import Schedule
+from fsltheory._util.validate import check_in_interval
+from fsltheory.schedules._sums import geometric_sum
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Exponential"]
 
@@ -55,6 +55,6 @@ class Exponential(Schedule):
         The exponents follow the paper's scaling choice ``b = a/K``; this instance's
         ``final`` is a number and is not used.
         """
-        from ..symbolic.profile import K, V, decay_profile
+        from fsltheory.schedules.profile import K, V, decay_profile
 
         return decay_profile("exponential", K**-V, note="final LR b = a/K (Theorem 5.3)")

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_in_interval
-from .base import Schedule
+from fsltheory._util.validate import check_in_interval
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Linear"]
 
@@ -31,7 +31,7 @@ class Linear(Schedule):
 
     def intrinsic_profile(self):
         """``eta/peak = 1 - (1 - rho) u``; to zero (``rho = 0``) or to a floor ``rho``."""
-        from ..symbolic.profile import V, decay_profile, exact
+        from fsltheory.schedules.profile import V, decay_profile, exact
 
         rho = exact(self.final / self.peak)
         return decay_profile("linear" if rho == 0 else "linear-floor", 1 - (1 - rho) * V)

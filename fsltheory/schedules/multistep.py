@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_at_least, check_in_interval
-from .base import Schedule
+from fsltheory._util.validate import check_at_least, check_in_interval
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["MultiStep"]
 
@@ -75,7 +75,7 @@ class MultiStep(Schedule):
         """
         import sympy as sp
 
-        from ..symbolic.profile import U, exact, flat_profile
+        from fsltheory.schedules.profile import U, exact, flat_profile
 
         levels = [1, *(exact(f) for f in self.factor)]
         edges = [exact(a) for a in self.at]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_greater, check_in_interval
-from ._sums import power_sum
-from .base import Schedule
+from fsltheory._util.validate import check_greater, check_in_interval
+from fsltheory.schedules._sums import power_sum
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["Power"]
 
@@ -35,7 +35,7 @@ class Power(Schedule):
 
     def intrinsic_profile(self):
         """``eta/peak = rho + (1 - rho)(1 - u)^p``; to zero or to a floor ``rho``."""
-        from ..symbolic.profile import V, decay_profile, exact
+        from fsltheory.schedules.profile import V, decay_profile, exact
 
         rho, p = exact(self.final / self.peak), exact(self.p)
         name = f"power-{p}" if rho == 0 else f"power-{p}-floor"

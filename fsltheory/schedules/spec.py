@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import fields
 
-from .array import ArraySchedule
-from .base import Schedule
-from .constant import Constant
-from .cosine import Cosine
-from .cyclic import Cyclic
-from .exponential import Exponential
-from .linear import Linear
-from .multistep import MultiStep
-from .power import Power
-from .wsd import WSD
+from fsltheory.schedules.array import ArraySchedule
+from fsltheory.schedules.base import Schedule
+from fsltheory.schedules.constant import Constant
+from fsltheory.schedules.cosine import Cosine
+from fsltheory.schedules.cyclic import Cyclic
+from fsltheory.schedules.exponential import Exponential
+from fsltheory.schedules.linear import Linear
+from fsltheory.schedules.multistep import MultiStep
+from fsltheory.schedules.power import Power
+from fsltheory.schedules.wsd import WSD
 
 __all__ = ["SCHEDULE_FAMILIES", "parse_schedule", "parse_spec"]
 

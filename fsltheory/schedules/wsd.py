@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_in_interval
-from ._sums import cosine_sum, geometric_sum, power_sum
-from .base import Schedule
+from fsltheory._util.validate import check_in_interval
+from fsltheory.schedules._sums import cosine_sum, geometric_sum, power_sum
+from fsltheory.schedules.base import Schedule
 
 __all__ = ["WSD"]
 
@@ -106,7 +106,7 @@ class WSD(Schedule):
         """
         import sympy as sp
 
-        from ..symbolic.profile import K, V, exact, wsd_profile
+        from fsltheory.schedules.profile import K, V, exact, wsd_profile
 
         if self.shape == "exponential":
             return wsd_profile("wsd", K**-V, note="exponential decay to b = a/K (Theorem 5.4)")

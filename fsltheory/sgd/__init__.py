@@ -4,6 +4,6 @@ Modules: :mod:`.simulate` (API, validation, run orchestration), :mod:`.kernels` 
 inner loops), :mod:`.precise` (mpmath replay of the same draws), :mod:`.streams` (seeds).
 """
 
-from .simulate import SGDDivergenceError, simulate_sgd
+from fsltheory.sgd.simulate import SGDDivergenceError, simulate_sgd
 
 __all__ = ["SGDDivergenceError", "simulate_sgd"]

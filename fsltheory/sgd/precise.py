@@ -14,7 +14,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from .normal import ZIG_F, ZIG_R, ZIG_X, fill_normals
+from fsltheory.sgd.normal import ZIG_F, ZIG_R, ZIG_X, fill_normals
 
 __all__ = ["precise_run"]
 

@@ -24,13 +24,13 @@ import mpmath
 import numpy as np
 from tqdm.std import tqdm
 
-from .._inputs import batch_sizes, learning_rates
-from .._validate import check_int
-from ..curve import RiskCurve, record_steps
-from . import kernels
-from .normal import ZIG_F, ZIG_R, ZIG_X
-from .precise import precise_run
-from .streams import projection_generator, root_seed, run_state
+from fsltheory._util.validate import check_int
+from fsltheory.curve import RiskCurve, record_steps
+from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.sgd import _loops
+from fsltheory.sgd.normal import ZIG_F, ZIG_R, ZIG_X
+from fsltheory.sgd.precise import precise_run
+from fsltheory.sgd.streams import projection_generator, root_seed, run_state
 
 __all__ = ["simulate_sgd", "SGDDivergenceError"]
 
@@ -57,7 +57,7 @@ def _projection(model, W, seed):
 def _diverged(run: int, k: int, lrs: np.ndarray, bsz: np.ndarray) -> SGDDivergenceError:
     return SGDDivergenceError(
         f"SGD diverged in run {run} at step k={k} (lr={lrs[k]:.6g}, batch={int(bsz[k])}): "
-        f"the residual exceeded {kernels.BLOWUP:g}.  The learning rate is most likely too "
+        f"the residual exceeded {_loops.BLOWUP:g}.  The learning rate is most likely too "
         f"large for stability; lower the schedule's peak"
     )
 
@@ -87,14 +87,14 @@ class _Problem:
             M = self.model.M
             w = -np.sqrt(self.lam) * self.theta  # whitened v_0 - theta* at v_0 = 0
             ws = (np.empty(M + 1), np.empty(M))
-            k = kernels.topm_run(
+            k = _loops.topm_run(
                 state, w, self.lam, self.tail, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
             )
         else:
             N = self.A.shape[1]
             v = np.zeros(self.model.M)
             ws = (np.empty(N), np.empty(N), np.empty(N + 1))
-            k = kernels.randm_run(
+            k = _loops.randm_run(
                 state, v, self.A, self.t, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
             )
         if k >= 0:
@@ -104,7 +104,7 @@ class _Problem:
         """Run ``r`` replayed in mpmath at ``dps`` digits."""
         risk, k = precise_run(
             self.model, self.W, self.lrs, self.bsz, self.slot, self.n_rec,
-            run_state(seed, r), dps, kernels.BLOWUP,
+            run_state(seed, r), dps, _loops.BLOWUP,
         )  # fmt: skip
         if k >= 0:
             raise _diverged(r, k, self.lrs, self.bsz)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rng import as_generator
-from .normal import seed_state
+from fsltheory._util.rng import as_generator
+from fsltheory.sgd.normal import seed_state
 
 __all__ = ["root_seed", "run_state", "projection_generator"]
 

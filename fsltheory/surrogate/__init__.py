@@ -8,8 +8,14 @@ common interface), :mod:`.fsl_law`, :mod:`.mpl`, :mod:`.momentum` (the three law
 Users import the public names from :mod:`fsltheory`.
 """
 
-from .curves import LossCurve, detect_warmup, read_loss_csv, smooth_loss, write_loss_csv
-from .datasets import (
+from fsltheory.surrogate.curves import (
+    LossCurve,
+    detect_warmup,
+    read_loss_csv,
+    smooth_loss,
+    write_loss_csv,
+)
+from fsltheory.surrogate.datasets import (
     MPL_PUBLISHED_METRICS,
     MPL_PUBLISHED_PARAMS,
     MPL_TEST,
@@ -19,13 +25,13 @@ from .datasets import (
     mpl_schedule,
     read_mpl_curve,
 )
-from .fitting import FitResult, fit_law
-from .fsl_law import FSLLaw
-from .law import LAWS, SurrogateLaw, law_from_dict, load_law
-from .metrics import evaluate_law, prediction_metrics
-from .momentum import MomentumLaw
-from .mpl import MultiPowerLaw
-from .optimize import OptimizedSchedule, baseline_schedules, optimize_schedule
+from fsltheory.surrogate.fitting import FitResult, fit_law
+from fsltheory.surrogate.fsl_law import FSLLaw
+from fsltheory.surrogate.law import LAWS, SurrogateLaw, law_from_dict, load_law
+from fsltheory.surrogate.metrics import evaluate_law, prediction_metrics
+from fsltheory.surrogate.momentum import MomentumLaw
+from fsltheory.surrogate.mpl import MultiPowerLaw
+from fsltheory.surrogate.optimize import OptimizedSchedule, baseline_schedules, optimize_schedule
 
 __all__ = [
     "LossCurve",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._output import prepare_output
+from fsltheory._util.output import prepare_output
 
 __all__ = [
     "LossCurve",
@@ -259,7 +259,7 @@ def read_loss_csv(
         One line naming the file and the problem: missing column, NaN or non-numeric
         entry, unsorted or duplicated steps, non-positive loss.
     """
-    from ..schedules import ArraySchedule, Schedule
+    from fsltheory.schedules import ArraySchedule, Schedule
 
     path = Path(path)
     need = [step_column, loss_column] + ([lr_column] if lrs is None else [])

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .curves import LossCurve, _read_columns
+from fsltheory.surrogate.curves import LossCurve, _read_columns
 
 __all__ = [
     "MPL_TRAIN",

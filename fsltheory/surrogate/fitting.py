@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import least_squares, nnls
 
-from ..rng import as_generator
-from .curves import LossCurve, smooth_loss
+from fsltheory._util.rng import as_generator
+from fsltheory.surrogate.curves import LossCurve, smooth_loss
 
 __all__ = ["FitResult", "fit_law", "huber"]
 

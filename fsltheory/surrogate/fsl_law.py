@@ -30,7 +30,7 @@ Choices, and why
   ``gamma = 1 - 1/beta``), as the paper fits.
 * The ``k = t`` term is zero (``T(t) - T(t) = 0``) and is left out exactly.
 
-Evaluation is O(K q) (see :mod:`fsltheory.surrogate.kernels`): the mixing weights of the
+Evaluation is O(K q) (see :mod:`fsltheory.surrogate._decrement_sums`): the mixing weights of the
 kernel ``(1 + c4 x)^-gamma`` do not depend on ``k``, so the decayed sums of the
 decrements are parameter-free and cached per curve; the ``T(k)^-s`` factor is expanded in
 Chebyshev polynomials of ``log T(k)``, so that all ``s``-dependence is in a few coefficients
@@ -44,8 +44,14 @@ import math
 import numpy as np
 from numpy.polynomial import chebyshev as npcheb
 
-from .kernels import Events, decayed_sums, mixture_weights, rate_grid, weighted_sums
-from .law import SurrogateLaw, _register
+from fsltheory.surrogate._decrement_sums import (
+    Events,
+    decayed_sums,
+    mixture_weights,
+    rate_grid,
+    weighted_sums,
+)
+from fsltheory.surrogate.law import SurrogateLaw, _register
 
 __all__ = ["FSLLaw"]
 

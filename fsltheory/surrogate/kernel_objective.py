@@ -14,7 +14,9 @@ __all__ = ["kernel_objective"]
 
 def kernel_objective(beta, s, sigma2, M, steps, *, batch=1, engine="fsl", kernel="proxy"):
     """``f(lrs) -> final excess risk`` for the kernel model with these parameters."""
-    from .. import PowerLawModel, expected_risk, fsl_curve
+    from fsltheory.exact import expected_risk
+    from fsltheory.fsl import fsl_curve
+    from fsltheory.model import PowerLawModel
 
     model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=M)
     steps = int(steps)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._inputs import learning_rates
-from .._output import prepare_output
-from .curves import LossCurve, detect_warmup
+from fsltheory._util.output import prepare_output
+from fsltheory.schedules.inputs import learning_rates
+from fsltheory.surrogate.curves import LossCurve, detect_warmup
 
 __all__ = ["SurrogateLaw", "LAWS", "law_from_dict", "load_law"]
 
@@ -144,13 +144,13 @@ class SurrogateLaw:
 
     def fit(self, curves, **kw):
         """Fit the parameters to one or more loss curves; see :func:`fsltheory.surrogate.fitting.fit_law`."""
-        from .fitting import fit_law
+        from fsltheory.surrogate.fitting import fit_law
 
         return fit_law(self, curves, **kw)
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
-        from .. import __version__
+        from fsltheory._util.version import __version__
 
         return {
             "law": self.name,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .curves import LossCurve, smooth_loss
+from fsltheory.surrogate.curves import LossCurve, smooth_loss
 
 __all__ = ["METRIC_NAMES", "prediction_metrics", "evaluate_law", "mean_metrics"]
 

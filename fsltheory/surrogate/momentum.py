@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .law import SurrogateLaw, _register
+from fsltheory.surrogate.law import SurrogateLaw, _register
 
 __all__ = ["MomentumLaw"]
 

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
-from .kernels import Events, rate_grid, weighted_sums
-from .law import SurrogateLaw, _register
+from fsltheory.surrogate._decrement_sums import Events, rate_grid, weighted_sums
+from fsltheory.surrogate.law import SurrogateLaw, _register
 
 __all__ = ["MultiPowerLaw"]
 

@@ -32,15 +32,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
-from .._output import prepare_output
-from .._validate import check_greater, check_int
+from fsltheory._util.output import prepare_output
+from fsltheory._util.validate import check_greater, check_int
 
 __all__ = ["OptimizedSchedule", "optimize_schedule", "baseline_schedules", "knot_interpolation"]
 
 
 def baseline_schedules(steps: int, peak: float, warmup: int = 0) -> dict[str, np.ndarray]:
     """The comparison schedules, each as per-step learning rates of length ``steps``."""
-    from ..schedules import WSD, Constant, Cosine, MultiStep
+    from fsltheory.schedules import WSD, Constant, Cosine, MultiStep
 
     fams = {
         "constant": Constant(peak=peak, warmup=warmup),
@@ -131,7 +131,7 @@ class OptimizedSchedule:
         import matplotlib
 
         matplotlib.use("Agg")
-        from ..plotting import figure, label_axes
+        from fsltheory.plotting import figure, label_axes
 
         path = prepare_output(path, force=force)
         two = bool(self.curves)
@@ -162,7 +162,7 @@ class OptimizedSchedule:
 
 def _objective_fn(objective):
     """``(name, f)`` with ``f(lrs) -> (value, grad or None)``."""
-    from .law import SurrogateLaw
+    from fsltheory.surrogate.law import SurrogateLaw
 
     if isinstance(objective, SurrogateLaw):
         return objective.name, lambda lrs: objective.final_loss(lrs, grad=True)
@@ -216,7 +216,7 @@ def optimize_schedule(
     curves : bool
         Also compute predicted loss curves (laws only) for plotting and the CSV.
     """
-    from .law import SurrogateLaw
+    from fsltheory.surrogate.law import SurrogateLaw
 
     steps = check_int("steps", steps, 2)
     peak = check_greater("peak", peak, 0.0)

@@ -1,57 +1,35 @@
-"""SymPy derivations: kernel asymptotics, reduced objectives, optimal scaling exponents.
+"""SymPy derivations: reduced objectives, optimal scaling exponents, tables, claims, LaTeX.
 
 Everything here is derived by SymPy from the FSL (reference §2.4, §3, §8.3), not typed in.
 """
 
 __all__: list[str] = []
 
-from .asymptotics import (
-    KernelAsymptotic,
-    constant_lr_noise,
-    exp_decay_noise_I1,
-    exp_decay_noise_I2,
-    forgetting_asymptotic,
-    signal_asymptotic,
-    wsd_forgetting_bound,
-)
-
 # reduced objectives, the balancing engine, tables, claims and LaTeX (issue #3 items 2-4, 7)
-from .balance import balance, objective_value, solve_point
-from .claims import ClaimCheck, claim_checks
-from .latex import export_latex
-from .objectives import ReducedObjective, reduced_objective
-from .profile import IntrinsicProfile
-from .results import Exponent, Region, ScalingResult
-from .tables import derived_table1, derived_table35, schedule_from_spec, supported_schedules
-
-__all__ += [
-    "KernelAsymptotic",
-    "constant_lr_noise",
-    "exp_decay_noise_I1",
-    "exp_decay_noise_I2",
-    "forgetting_asymptotic",
-    "signal_asymptotic",
-    "wsd_forgetting_bound",
-]
+from fsltheory.symbolic.balance import balance, objective_value, solve_point
+from fsltheory.symbolic.claims import ClaimCheck, claim_checks
+from fsltheory.symbolic.latex import export_latex
+from fsltheory.symbolic.objectives import ReducedObjective, reduced_objective
+from fsltheory.symbolic.results import Exponent, Region, ScalingResult
+from fsltheory.symbolic.scaling import derive_scaling
+from fsltheory.symbolic.tables import derived_table1, derived_table35
 
 __all__ += [
     "ClaimCheck",
     "Exponent",
-    "IntrinsicProfile",
     "ReducedObjective",
     "Region",
     "ScalingResult",
     "balance",
     "claim_checks",
+    "derive_scaling",
     "clear_caches",
     "derived_table1",
     "derived_table35",
     "export_latex",
     "objective_value",
     "reduced_objective",
-    "schedule_from_spec",
     "solve_point",
-    "supported_schedules",
 ]
 
 

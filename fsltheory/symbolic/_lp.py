@@ -17,7 +17,7 @@ import numpy as np
 import sympy as sp
 from sympy.polys.matrices import DomainMatrix
 
-from .terms import BETA, Monomial, S
+from fsltheory.symbolic.terms import BETA, Monomial, S
 
 _BIG = 40.0  # box on every exponent, so each LP is bounded (hit only by M = oo directions)
 _BIG_SYM = sp.Symbol("BIG")

@@ -40,7 +40,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from ._lp import (
+from fsltheory.symbolic._lp import (
     _BIG_SYM,
     _F,
     _best_t,
@@ -54,10 +54,10 @@ from ._lp import (
     _Row,
     _unit_row,
 )
-from .objectives import ReducedObjective
-from .positivity import critical_factors, sign_on_domain
-from .results import Exponent, Region, ScalingResult, paper_regime
-from .terms import BETA, MinTerm, Monomial, S
+from fsltheory.symbolic.objectives import ReducedObjective
+from fsltheory.symbolic.positivity import critical_factors, sign_on_domain
+from fsltheory.symbolic.results import Exponent, Region, ScalingResult, paper_regime
+from fsltheory.symbolic.terms import BETA, MinTerm, Monomial, S
 
 __all__ = ["balance", "solve_point", "objective_value", "S_GRID", "BETA_GRID"]
 

@@ -9,7 +9,7 @@
 3. *WSD*: WSD and exponential decay share the polynomial rate; WSD wins by a log factor.
 
 Each :class:`ClaimCheck` holds a difference of exponents read from
-``Schedule.scaling(...)`` and a parametrisation of its region by positive symbols; the claim
+``derive_scaling(Schedule, ...)`` and a parametrisation of its region by positive symbols; the claim
 is *proven* when the difference becomes a ratio of polynomials with positive coefficients
 (or vanishes identically, for equalities).
 """
@@ -21,8 +21,9 @@ from functools import cache
 
 import sympy as sp
 
-from .positivity import manifestly_positive
-from .terms import BETA, S
+from fsltheory.symbolic.positivity import manifestly_positive
+from fsltheory.symbolic.scaling import derive_scaling
+from fsltheory.symbolic.terms import BETA, S
 
 __all__ = ["ClaimCheck", "ALPHA", "claim_checks", "region_parametrisation"]
 
@@ -100,9 +101,9 @@ class ClaimCheck:
 
 
 def _rate(name: str, budget: str, regime: str, part: str = "power") -> sp.Expr:
-    from .tables import schedule_from_spec
+    from fsltheory.schedules.registry import schedule_from_spec
 
-    e = schedule_from_spec(name).scaling(budget).region(regime).values["loss"]
+    e = derive_scaling(schedule_from_spec(name), budget).region(regime).values["loss"]
     return -e.power if part == "power" else e.log
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import sympy as sp
 
-from .._output import prepare_output
-from .objectives import ReducedObjective
-from .results import QUANTITIES, Exponent, ScalingResult
+from fsltheory._util.output import prepare_output
+from fsltheory.symbolic.objectives import ReducedObjective
+from fsltheory.symbolic.results import QUANTITIES, Exponent, ScalingResult
+from fsltheory.symbolic.scaling import derive_scaling
 
 __all__ = [
     "FSL_LATEX",
@@ -224,7 +225,7 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
     list of Path
         The main ``.tex`` first, then the snippets.
     """
-    from .tables import supported_schedules
+    from fsltheory.schedules.registry import supported_schedules
 
     out = Path(out)
     schedules = supported_schedules() if schedules is None else schedules
@@ -237,10 +238,10 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
     ]
     results = {b: [] for b in ("data", "compute")}
     for label, sched in schedules.items():
-        res_d = sched.scaling("data")
+        res_d = derive_scaling(sched, "data")
         snippets.append((f"objective-{_slug(label)}.tex", objective_to_latex(res_d.objective)))
         for budget in ("data", "compute"):
-            res = res_d if budget == "data" else sched.scaling(budget)
+            res = res_d if budget == "data" else derive_scaling(sched, budget)
             results[budget].append(res)
             snippets.append((f"result-{_slug(label)}-{budget}.tex", result_to_latex(res)))
     for budget, res in results.items():

@@ -33,9 +33,9 @@ from functools import cache
 
 import sympy as sp
 
-from .positivity import sign_on_domain
-from .profile import IntrinsicProfile
-from .terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S, Term, mono
+from fsltheory.schedules.profile import IntrinsicProfile
+from fsltheory.symbolic.positivity import sign_on_domain
+from fsltheory.symbolic.terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S, Term, mono
 
 __all__ = ["ReducedObjective", "reduced_objective", "T_SYM", "T2_SYM"]
 

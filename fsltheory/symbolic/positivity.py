@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from .terms import BETA, S
+from fsltheory.symbolic.terms import BETA, S
 
 __all__ = ["manifestly_positive", "sign_on_domain", "critical_factors", "B_SHIFT"]
 

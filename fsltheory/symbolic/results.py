@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from .terms import BETA, C, D, S
+from fsltheory.symbolic.terms import BETA, C, D, S
 
 __all__ = ["Exponent", "Region", "ScalingResult", "QUANTITIES", "paper_regime"]
 
@@ -301,11 +301,11 @@ class ScalingResult:
 
     def to_latex(self) -> str:
         """A LaTeX ``align*`` body: one line per quantity (see :mod:`fsltheory.symbolic.latex`)."""
-        from .latex import result_to_latex
+        from fsltheory.symbolic.latex import result_to_latex
 
         return result_to_latex(self)
 
     def __str__(self) -> str:
-        from .latex import result_to_text
+        from fsltheory.symbolic.latex import result_to_text
 
         return result_to_text(self)

@@ -1,14 +1,19 @@
-"""``Schedule.scaling``: profile -> reduced objective -> balanced exponents, cached."""
+"""``derive_scaling``: a schedule's intrinsic profile -> reduced objective -> balanced exponents.
+
+The schedule object carries its theory as data (:meth:`Schedule.intrinsic_profile`, its
+intrinsic-time map); this module is the one place that turns it into optimal exponents.
+It sits above the schedules so that the engines, which parse schedules, never reach SymPy.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .balance import balance
-from .objectives import reduced_objective
-from .results import ScalingResult
+from fsltheory.symbolic.balance import balance
+from fsltheory.symbolic.objectives import reduced_objective
+from fsltheory.symbolic.results import ScalingResult
 
-__all__ = ["schedule_scaling", "scaling_of_profile"]
+__all__ = ["derive_scaling", "scaling_of_profile"]
 
 
 def scaling_of_profile(profile, budget: str = "data") -> ScalingResult:
@@ -17,7 +22,35 @@ def scaling_of_profile(profile, budget: str = "data") -> ScalingResult:
     return replace(result, schedule=profile.family)
 
 
-def schedule_scaling(schedule, budget: str = "data", *, beta=None, s=None) -> ScalingResult:
-    """The body of :meth:`fsltheory.Schedule.scaling`."""
+def derive_scaling(schedule, budget: str = "data", *, beta=None, s=None) -> ScalingResult:
+    """Optimal scaling exponents of a schedule family (Section 5, Table 1; reference §3, §8.3).
+
+    Parameters
+    ----------
+    schedule : Schedule
+        Any family with an intrinsic-time description (:meth:`Schedule.intrinsic_profile`).
+    budget : {'data', 'compute'}
+        ``D`` fixed, or compute ``C = MD`` fixed.
+    beta, s : number, optional
+        Evaluate at this capacity / difficulty; otherwise the result is symbolic and
+        Piecewise over ``(s, beta)``.
+
+    Returns
+    -------
+    ScalingResult
+        Exact SymPy exponents.
+
+    Notes
+    -----
+    Exponents do not depend on the numbers of the instance (``peak``, ``warmup``; the paper
+    omits warmup, Section 5.3); see each family's ``intrinsic_profile`` for which options
+    matter.
+
+    Examples
+    --------
+    >>> from fsltheory import WSD
+    >>> derive_scaling(WSD(peak=1), "data", beta=4, s=0.5).loss.power
+    -1/2
+    """
     result = scaling_of_profile(schedule.intrinsic_profile(), budget)
     return result.at(beta=beta, s=s)

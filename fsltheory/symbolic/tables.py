@@ -13,19 +13,18 @@ from functools import cache
 
 import sympy as sp
 
-from .results import Exponent
-from .terms import BETA, S
+from fsltheory.schedules.registry import schedule_from_spec
+from fsltheory.symbolic.results import Exponent
+from fsltheory.symbolic.scaling import derive_scaling
+from fsltheory.symbolic.terms import BETA, S
 
 __all__ = [
     "Printed",
     "PAPER_SCHEDULES",
-    "SUPPORTED_SPECS",
     "PAPER_TABLE1",
     "PAPER_TABLE35",
     "PAPER_MISPRINTS",
     "WORKED_EXAMPLES",
-    "schedule_from_spec",
-    "supported_schedules",
     "derived_table1",
     "derived_table35",
 ]
@@ -54,49 +53,6 @@ class Printed:
 # ------------------------------------------------------------------ schedules
 #: the three schedules of Section 5 (instances: the numbers are irrelevant for exponents)
 PAPER_SCHEDULES = ("constant", "exponential", "wsd")
-
-#: every family with an intrinsic-time description, as SPEC strings (``fsl exponents``)
-SUPPORTED_SPECS = (
-    "constant",
-    "exponential",
-    "wsd",
-    "linear",
-    "cosine",
-    "power:p=2",
-    "power:p=3",
-    "multistep",
-    "cyclic",
-    "wsd:shape=linear,final=0",
-    "wsd:shape=cosine,final=0",
-    "wsd:shape=1-sqrt,final=0",
-)
-
-
-def schedule_from_spec(spec: str):
-    """A schedule for the exponents from a SPEC string whose numbers may be omitted.
-
-    ``peak`` defaults to 1 (exponents do not depend on it); a bare ``wsd`` is the paper's
-    WSD, exponential decay to ``b = a/K`` (Theorem 5.4), and so is ``wsd`` without ``shape``.
-    """
-    from ..schedules.spec import parse_schedule, parse_spec
-
-    family, opts = parse_spec(spec)
-    defaults: dict = {"peak": 1.0}
-    if family == "wsd" and "shape" not in opts:
-        defaults.update(shape="exponential", final=1e-3)
-    if family == "exponential" and "final" not in opts:
-        defaults["final"] = 1e-3
-    return parse_schedule(spec, defaults=defaults)
-
-
-def supported_schedules() -> dict:
-    """``{family label: schedule}`` for every spec of :data:`SUPPORTED_SPECS`."""
-    out = {}
-    for spec in SUPPORTED_SPECS:
-        sched = schedule_from_spec(spec)
-        out[sched.intrinsic_profile().family] = sched
-    return out
-
 
 # ------------------------------------------------------------------ printed tables
 one = sp.S.One
@@ -248,7 +204,7 @@ def derived_table1() -> dict:
     for name in PAPER_SCHEDULES:
         sched = _paper_schedule(name)
         for budget in ("data", "compute"):
-            res = sched.scaling(budget)
+            res = derive_scaling(sched, budget)
             for regime in ("easy", "hard"):
                 out[(name, budget, regime)] = res.region(regime).values["loss"]
     return out
@@ -261,7 +217,7 @@ def derived_table35() -> dict:
     for name in PAPER_SCHEDULES:
         sched = _paper_schedule(name)
         for budget in ("data", "compute"):
-            res = sched.scaling(budget)
+            res = derive_scaling(sched, budget)
             for regime in ("easy", "hard"):
                 vals = dict(res.region(regime).values)
                 if budget == "data":

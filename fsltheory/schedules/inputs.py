@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_greater, check_int, check_lr_array
+from fsltheory._util.validate import check_greater, check_int, check_lr_array
 
 __all__ = ["learning_rates", "batch_sizes"]
 

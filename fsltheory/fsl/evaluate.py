@@ -9,7 +9,7 @@ The FSL (Theorems 4.2-4.5, eqs. 9 and 11) predicts the expected excess risk as
      + c_3\\,\\sigma^2 \\int_0^t \\mathcal K(t-z)\\,\\gamma(z)\\,dz ,
 
 with the intrinsic-time schedule ``gamma`` (``eta_k / B_k`` on ``[T_k, T_{k+1})``, eq. 8) and
-``e, K, delta_M`` the proxies or the finite top-M sums of :mod:`fsltheory.kernels`.  The
+``e, K, delta_M`` the proxies or the finite top-M sums of :mod:`fsltheory.fsl.functions`.  The
 four pieces are returned by :func:`fsl_terms` under the keys ``approx``, ``signal``,
 ``noise_signal`` and ``noise_label`` (the latter already multiplied by ``sigma^2``).
 
@@ -51,11 +51,10 @@ import math
 
 import numpy as np
 
-from ._fsl_loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
-from ._inputs import batch_sizes, learning_rates
-from ._validate import check_in_interval
-from .curve import RiskCurve, record_steps
-from .kernels import (
+from fsltheory._util.validate import check_in_interval
+from fsltheory.curve import RiskCurve, record_steps
+from fsltheory.fsl._loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
+from fsltheory.fsl.functions import (
     DIRECT_MAX,
     _check_finite_ok,
     _check_kernel,
@@ -64,6 +63,7 @@ from .kernels import (
     kernel_expsum,
     signal_function,
 )
+from fsltheory.schedules.inputs import batch_sizes, learning_rates
 
 __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 
@@ -223,7 +223,7 @@ def fsl_terms(
         Batch size ``B`` (``> 0``), or one per step; ``gamma = eta / B`` (eq. 8).
     kernel : {'proxy', 'finite'}
         ``e, K = (1+t)^{-s}, (1+t)^{-(2-1/beta)}`` with ``delta ~ M^{-s beta}``, or the top-M
-        sums ``e_M, K_M`` with the exact ``delta_M`` (:mod:`fsltheory.kernels`).
+        sums ``e_M, K_M`` with the exact ``delta_M`` (:mod:`fsltheory.fsl.functions`).
     time : {'physical', 'intrinsic'}
         B.1's step sums, or the intrinsic-time integrals of eq. (9)/(11) (module docstring).
     record : None, int or array_like

@@ -1,12 +1,12 @@
 """The numba hot loops of the FSL evaluator: exponential-sum convolutions in ``O(K q)``.
 
 With the forgetting kernel written as ``K(t) = sum_q w_q exp(-rho_q t)``
-(:class:`fsltheory.kernels.ExpSum`), a convolution ``sum_i K(T_k - tau_i) x_i`` over the
+(:class:`fsltheory.fsl.functions.ExpSum`), a convolution ``sum_i K(T_k - tau_i) x_i`` over the
 past is ``sum_q w_q S_q(k)`` with per-node states that obey a one-step recursion: the state
 decays by ``exp(-rho_q eta_k)`` across step ``k`` and then receives that step's input.
 
 The loops are dominated by those ``q`` exponentials per step, computed with the shared
-vectorisable exponential of :mod:`fsltheory._vexp`.
+vectorisable exponential of :mod:`fsltheory._util.vexp`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._vexp import FASTMATH as _FM
-from ._vexp import vexp_into as _vexp
+from fsltheory._util.vexp import FASTMATH as _FM
+from fsltheory._util.vexp import vexp_into as _vexp
 
 __all__ = ["physical_sums", "physical_sums_shared", "intrinsic_sums", "expsum_values"]
 

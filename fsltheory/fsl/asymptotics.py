@@ -1,7 +1,7 @@
 """Kernel asymptotics of the FSL with their constants (reference §2.4, §3.1-3.3; issue #3 item 1).
 
 Each public function returns a :class:`KernelAsymptotic` built by SymPy from the defining
-finite sum, through :mod:`fsltheory.symbolic.kernel_integrals`:
+finite sum, through :mod:`fsltheory.fsl.integrals`:
 
 ================================  ==========================================  =====================
 function                          quantity                                    leading law
@@ -28,8 +28,8 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from .._validate import check_at_least, check_greater
-from .kernel_integrals import (
+from fsltheory._util.validate import check_at_least, check_greater
+from fsltheory.fsl.integrals import (
     SYMBOLS,
     PowerSum,
     continuum_integral,

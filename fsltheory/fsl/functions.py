@@ -13,7 +13,7 @@ Two families, chosen by ``kernel``:
 Every one of these functions of ``t`` is a (possibly continuous) sum of decaying
 exponentials, so each has a compressed form ``f(t) ~ sum_q w_q exp(-rho_q t)`` with tens to
 a few hundred terms (:class:`ExpSum`).  That form is what makes the FSL convolutions run in
-``O(K q)`` instead of ``O(K^2)`` (:mod:`fsltheory.fsl`).  How each is built:
+``O(K q)`` instead of ``O(K^2)`` (:mod:`fsltheory.fsl.evaluate`).  How each is built:
 
 * **Power law (Laplace transform).**  ``(1+t)^{-a} = Gamma(a)^{-1} int_R exp(a x - e^x)
   exp(-e^x t) dx`` (substituting ``u = e^x`` in ``int u^{a-1} e^{-u} e^{-u t} du``).  The
@@ -51,7 +51,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import gammaln
 
-from ._validate import check_at_least, check_greater, check_in_interval
+from fsltheory._util.validate import check_at_least, check_greater, check_in_interval
 
 __all__ = [
     "KERNELS",

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import nnls
 
-from ._inputs import learning_rates
-from ._validate import check_in_interval
-from .curve import RiskCurve
-from .fsl import TERMS, TIMES, _check_choice, coefficients, fsl_terms
-from .kernels import _check_kernel
-from .schedules import ArraySchedule, Schedule
+from fsltheory._util.validate import check_in_interval
+from fsltheory.curve import RiskCurve
+from fsltheory.fsl.evaluate import TERMS, TIMES, _check_choice, coefficients, fsl_terms
+from fsltheory.fsl.functions import _check_kernel
+from fsltheory.schedules import ArraySchedule, Schedule
+from fsltheory.schedules.inputs import learning_rates
 
 __all__ = ["FSLFit", "fit_fsl", "SOLVERS"]
 

@@ -59,8 +59,8 @@ import numba
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from .._vexp import FASTMATH as _FM
-from .._vexp import vexp_into as _exp
+from fsltheory._util.vexp import FASTMATH as _FM
+from fsltheory._util.vexp import vexp_into as _exp
 
 __all__ = [
     "DEFAULT_H",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from .normal import next_normal
+from fsltheory.sgd.normal import next_normal
 
 __all__ = ["BLOWUP", "topm_run", "randm_run"]
 
