@@ -38,9 +38,10 @@ _EXPORTS: dict[str, str] = {
     "Schedule": "fsltheory.schedules",
     "WSD": "fsltheory.schedules",
     "parse_schedule": "fsltheory.schedules",
-    "IntrinsicProfile": "fsltheory.schedules.profile",
+    "IntrinsicProfile": "fsltheory.symbolic.profile",
     "schedule_from_spec": "fsltheory.schedules.registry",
-    "supported_schedules": "fsltheory.schedules.registry",
+    "supported_schedules": "fsltheory.symbolic.profiles",
+    "intrinsic_profile": "fsltheory.symbolic.profiles",
     # exact expected risk (reference §8.1)
     "ExactDivergenceError": "fsltheory.exact",
     "expected_risk": "fsltheory.exact",

@@ -19,8 +19,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from fsltheory import derive_scaling
-    from fsltheory.schedules.registry import supported_schedules
     from fsltheory.symbolic import clear_caches
+    from fsltheory.symbolic.profiles import supported_schedules
     from fsltheory.symbolic.tables import PAPER_SCHEDULES
 
     clear_caches()

@@ -16,10 +16,9 @@ from fsltheory import Constant, derive_scaling, export_latex
 from fsltheory.schedules.registry import schedule_from_spec
 from fsltheory.symbolic.latex import (
     objective_to_latex,
-    result_to_latex,
     scaling_table_latex,
 )
-from fsltheory.symbolic.results import Exponent
+from fsltheory.symbolic.results import Exponent, result_to_latex
 
 D = sp.Symbol("D", positive=True)
 

@@ -19,6 +19,7 @@ from fsltheory import (
     Power,
     Schedule,
     derive_scaling,
+    intrinsic_profile,
     objective_value,
     reduced_objective,
     solve_point,
@@ -102,7 +103,7 @@ def test_piecewise_matches_pointwise_lp(name, budget, beta, s):
     sched = ALL[name]
     got = derive_scaling(sched, budget, beta=beta, s=s)
     ((region,),) = [got.regions]
-    want = solve_point(reduced_objective(sched.intrinsic_profile()), budget, beta, s)
+    want = solve_point(reduced_objective(intrinsic_profile(sched)), budget, beta, s)
     assert (region.values["loss"].power, region.values["loss"].log) == want["loss"]
     lr = region.values["lr"]
     assert (lr.power, lr.log) == want["lr_min"]
@@ -181,7 +182,7 @@ def test_boundary_belongs_to_the_easy_side(beta):
         for budget in ("data", "compute"):
             sched = PAPER[name]
             easy = derive_scaling(sched, budget).region("easy").values["loss"]
-            want = solve_point(reduced_objective(sched.intrinsic_profile()), budget, beta, s0)
+            want = solve_point(reduced_objective(intrinsic_profile(sched)), budget, beta, s0)
             got = (easy.power.subs({S: s0, BETA: beta}), easy.log.subs({S: s0, BETA: beta}))
             assert got == want["loss"]
 
@@ -210,7 +211,7 @@ def test_exp_compute_easy_lr_is_the_smallest_optimal_one():
     # finding: in the easy regime any gamma from the paper's gamma_opt up to 1 is optimal for
     # exponential decay under a compute budget (min(M, T^{1/beta}) = M there)
     sched = PAPER["exponential"]
-    obj = reduced_objective(sched.intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(sched))
     at = derive_scaling(sched, "compute", beta=2, s=1)
     lr, M = at.lr, at.M
     assert lr.relation == "ge" and lr.upper == (0, 0)
@@ -224,7 +225,7 @@ def test_exp_compute_easy_lr_is_the_smallest_optimal_one():
 
 def test_wsd_hard_decay_fraction_is_a_lower_bound():
     sched = PAPER["wsd"]
-    obj = reduced_objective(sched.intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(sched))
     at = derive_scaling(sched, "data", beta=4, s=sp.Rational(1, 2))
     r = at.decay_fraction
     assert (r.power, r.log, r.relation) == (sp.Rational(-1, 3), 1, "ge")  # reference §3.5
@@ -237,7 +238,7 @@ def test_wsd_hard_decay_fraction_is_a_lower_bound():
 def test_data_budget_takes_infinite_model_with_sufficient_size():
     at = derive_scaling(PAPER["constant"], "data", beta=2, s=1)
     assert at.M.relation == "inf" and at.M.lower == (sp.Rational(1, 4), 0)
-    obj = reduced_objective(PAPER["constant"].intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(PAPER["constant"]))
     lr = (at.lr.power, at.lr.log)
     best = (at.loss.power, at.loss.log)
     assert objective_value(obj, "data", beta=2, s=1, lr=lr, M=at.M.lower) == best

@@ -20,11 +20,12 @@ from fsltheory import (
     derive_scaling,
     exp_decay_noise_I2,
     forgetting_asymptotic,
+    intrinsic_profile,
     reduced_objective,
     wsd_forgetting_bound,
 )
-from fsltheory.schedules.profile import K, R
 from fsltheory.symbolic.objectives import T2_SYM, T_SYM
+from fsltheory.symbolic.profile import K, R
 from fsltheory.symbolic.terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S
 
 # the families and what their profiles must give:
@@ -47,10 +48,10 @@ PROFILES = [
 ]
 
 
-@pytest.mark.parametrize("case", PROFILES, ids=lambda c: c[0].intrinsic_profile().family)
+@pytest.mark.parametrize("case", PROFILES, ids=lambda c: intrinsic_profile(c[0]).family)
 def test_profile_derivations(case):
     sched, kind, q, l2, l = case
-    prof = sched.intrinsic_profile()
+    prof = intrinsic_profile(sched)
     assert prof.final_kind == kind
     assert prof.remaining_time_power == q
     assert prof.decay_time_log_power == l2
@@ -59,12 +60,12 @@ def test_profile_derivations(case):
 
 def test_total_intrinsic_time_factors():
     # T = peak K int_0^1 f: exact integrals of the profiles (Section 5.2 for exp decay)
-    assert Linear(peak=1).intrinsic_profile().total_time_factor == sp.Rational(1, 2)
-    assert Cosine(peak=1).intrinsic_profile().total_time_factor == sp.Rational(1, 2)
-    assert Power(peak=1, p=3.0).intrinsic_profile().total_time_factor == sp.Rational(1, 4)
-    exp = Exponential(peak=1, final=0.01).intrinsic_profile().total_time_factor
+    assert intrinsic_profile(Linear(peak=1)).total_time_factor == sp.Rational(1, 2)
+    assert intrinsic_profile(Cosine(peak=1)).total_time_factor == sp.Rational(1, 2)
+    assert intrinsic_profile(Power(peak=1, p=3.0)).total_time_factor == sp.Rational(1, 4)
+    exp = intrinsic_profile(Exponential(peak=1, final=0.01)).total_time_factor
     assert sp.simplify(exp - (1 - 1 / K) / sp.log(K)) == 0
-    wsd = WSD(peak=1, shape="exponential", final=0.01).intrinsic_profile().total_time_factor
+    wsd = intrinsic_profile(WSD(peak=1, shape="exponential", final=0.01)).total_time_factor
     assert sp.simplify(wsd - ((1 - R) + R * (1 - 1 / K) / sp.log(K))) == 0
 
 
@@ -73,7 +74,7 @@ def test_total_intrinsic_time_factors():
 def test_power_decay_remaining_time_power(p):
     # eta ~ (1-u)^p and tau ~ (1-u)^{p+1} give gamma(tau) ~ (tau/T)^{p/(p+1)} (issue brief)
     p = sp.Rational(p.numerator, p.denominator)
-    prof = Power(peak=1, p=float(p)).intrinsic_profile()
+    prof = intrinsic_profile(Power(peak=1, p=float(p)))
     p_exact = sp.nsimplify(float(p))
     assert prof.end_power == p_exact
     assert prof.remaining_time_power == p_exact / (p_exact + 1)
@@ -127,12 +128,12 @@ Dt = D / sp.log(D)  # D~ = D / log D (Theorem D.8)
 
 
 def test_constant_objective_is_theorem_5_2():
-    obj = reduced_objective(Constant(peak=1).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(Constant(peak=1)))
     assert _flat_bodies(obj) == _expected(M ** (-S * BETA), (GAMMA * D) ** (-S), GAMMA)
 
 
 def test_exponential_objective_is_theorem_5_3():
-    obj = reduced_objective(Exponential(peak=1, final=0.01).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(Exponential(peak=1, final=0.01)))
     want = _expected(
         M ** (-S * BETA),
         (GAMMA * Dt) ** (-S),
@@ -143,7 +144,7 @@ def test_exponential_objective_is_theorem_5_3():
 
 
 def test_wsd_objective_is_theorem_5_4():
-    obj = reduced_objective(WSD(peak=1, shape="exponential", final=0.01).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(WSD(peak=1, shape="exponential", final=0.01)))
     D2t = R * D / sp.log(D)
     want = _expected(
         M ** (-S * BETA),
@@ -161,7 +162,7 @@ def test_final_lr_term_is_dominated():
 
     from fsltheory import balance
 
-    obj = reduced_objective(Exponential(peak=1, final=0.01).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(Exponential(peak=1, final=0.01)))
     slim = replace(obj, terms=tuple(t for t in obj.terms if t.label != "noise: final LR"))
     full, cut = balance(obj, "data"), balance(slim, "data")
     assert [r.values for r in full.regions] == [r.values for r in cut.regions]
@@ -170,7 +171,7 @@ def test_final_lr_term_is_dominated():
 @pytest.mark.parametrize("p", [0.5, 1.0, 2.0, 3.0])
 def test_power_decay_noise_is_piecewise_at_beta_p_plus_1(p):
     # convergence of int tau^{q - 2 + 1/beta} at large tau: q = p/(p+1) vs 1 - 1/beta
-    obj = reduced_objective(Power(peak=1, p=p).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(Power(peak=1, p=p)))
     (term,) = [t for t in obj.terms if isinstance(t.body, CaseTerm)]
     conds = [c for c, _ in term.body.cases]
     edge = sp.nsimplify(p) + 1
@@ -182,7 +183,7 @@ def test_power_decay_noise_is_piecewise_at_beta_p_plus_1(p):
 
 def test_fixed_sign_cases_collapse():
     # q = 1 > 1 - 1/beta for every beta: exponential decay needs no Piecewise
-    obj = reduced_objective(Exponential(peak=1, final=0.01).intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(Exponential(peak=1, final=0.01)))
     assert not any(isinstance(t.body, CaseTerm) for t in obj.terms)
 
 
@@ -211,7 +212,7 @@ def _noise(T, q, beta) -> mpmath.mpf:
 def test_noise_term_exponent_numeric_twin(sched, beta):
     # numeric twin of the Piecewise decay-noise term: log-log slope of the noise integral
     mpmath.mp.dps = 30
-    obj = reduced_objective(sched.intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(sched))
     (term,) = [t for t in obj.terms if t.label == "noise: decay"]
     disp = term.display
     if isinstance(disp, sp.Piecewise):
@@ -220,7 +221,7 @@ def test_noise_term_exponent_numeric_twin(sched, beta):
     # M = oo: min(T^x, M^y) is its T branch
     disp = disp.replace(sp.Min, lambda *a: next(x for x in a if x.has(T_SYM)))
     want = _t_power(sp.powsimp(disp / GAMMA, force=True), T_SYM)
-    q = sched.intrinsic_profile().remaining_time_power
+    q = intrinsic_profile(sched).remaining_time_power
     T1, T2 = mpmath.mpf(10) ** 14, mpmath.mpf(10) ** 16
     slope = (mpmath.log(_noise(T2, q, beta)) - mpmath.log(_noise(T1, q, beta))) / (
         mpmath.log(T2) - mpmath.log(T1)
@@ -232,13 +233,13 @@ def test_kernel_exponents_agree_with_kernel_asymptotics():
     # the objectives use K_M(tau) ~ tau^-(2-1/beta) (eq. 10); H4's derived asymptotics agree
     b = [x for x in forgetting_asymptotic().exponent.free_symbols][0]
     assert sp.simplify(forgetting_asymptotic().exponent.subs(b, BETA) - (-(2 - 1 / BETA))) == 0
-    exp_obj = reduced_objective(Exponential(peak=1, final=0.01).intrinsic_profile())
+    exp_obj = reduced_objective(intrinsic_profile(Exponential(peak=1, final=0.01)))
     (noise,) = [t for t in exp_obj.terms if t.label == "noise: decay"]
     t_branch = noise.display.replace(sp.Min, lambda a, b_: a if a.has(T_SYM) else b_)
     mine = _t_power(sp.powsimp(t_branch / GAMMA, force=True), T_SYM)
     i2 = exp_decay_noise_I2().exponent
     assert sp.simplify(i2.subs(list(i2.free_symbols)[0], BETA) - mine) == 0
-    wsd_obj = reduced_objective(WSD(peak=1, shape="linear").intrinsic_profile())
+    wsd_obj = reduced_objective(intrinsic_profile(WSD(peak=1, shape="linear")))
     (stable,) = [t for t in wsd_obj.terms if t.label == "noise: stable phase"]
     t_branch = stable.display.replace(sp.Min, lambda a, b_: a if a.has(T2_SYM) else b_)
     mine = _t_power(sp.powsimp(t_branch / GAMMA, force=True), T2_SYM)

@@ -12,6 +12,7 @@ from fsltheory import (
     derive_scaling,
     derived_table1,
     derived_table35,
+    intrinsic_profile,
     objective_value,
     reduced_objective,
 )
@@ -74,7 +75,7 @@ def test_wsd_data_easy_lr_sign_misprint():
     assert sp.simplify(derived.log + (BETA - 1) / (1 + S * BETA)) == 0
     assert not printed.matches(derived)
     # the printed gamma misses E_opt: a larger log power of the loss at a sample point
-    obj = reduced_objective(_wsd().intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(_wsd()))
     beta, s = sp.Integer(2), sp.Integer(1)
     pt = {BETA: beta, S: s}
     best = derived_table35()[("wsd", "data", "easy")]["loss"]
@@ -100,7 +101,7 @@ def test_wsd_compute_easy_readings(source):
     # which reading attains the stated E_opt?  the balance does; the statement does not; the
     # proof's M and D agree with the balance and its gamma misses by a sub-leading log
     derived = derived_table35()[("wsd", "compute", "easy")]
-    obj = reduced_objective(_wsd().intrinsic_profile())
+    obj = reduced_objective(intrinsic_profile(_wsd()))
     beta, s = sp.Integer(2), sp.Integer(1)
     pt = {BETA: beta, S: s}
 

@@ -66,7 +66,7 @@ def _fresh_folder(out: str | None, force: bool) -> Path:
 
 
 def _derive_tables() -> tuple[dict, float]:
-    from fsltheory.schedules.registry import supported_schedules
+    from fsltheory.symbolic.profiles import supported_schedules
     from fsltheory.symbolic.scaling import derive_scaling
 
     t0 = time.perf_counter()
@@ -210,7 +210,7 @@ def _figures(out: Path, rows: list[dict], eng: dict, force: bool) -> list[Path]:
 
 def run(args) -> int:
     from fsltheory.symbolic import export_latex
-    from fsltheory.symbolic.latex import exponent_to_text
+    from fsltheory.symbolic.results import exponent_to_text
 
     t_start = time.perf_counter()
     out = _fresh_folder(args.out, args.force)

@@ -173,7 +173,7 @@ def expected_risk(
     if method not in METHODS:
         raise ValueError(f"method={method!r} is invalid: expected one of {METHODS}")
     if isinstance(schedule, str):
-        schedule = parse_schedule(schedule)
+        schedule = parse_schedule(schedule)  # once here too: the spec goes into the metadata
     lrs, steps = learning_rates(schedule, steps, name="lr")
     spec = schedule.spec() if isinstance(schedule, Schedule) else f"array:<{steps} values>"
     bsz = batch_sizes(batch, steps)

@@ -105,18 +105,6 @@ class Schedule:
         """The last learning rate actually used, ``eta_{K-1}``."""
         return float(self.lrs(steps)[-1])
 
-    # ---------------------------------------------------------------- symbolic (lazy)
-    def intrinsic_profile(self):
-        """Symbolic intrinsic-time description (an ``IntrinsicProfile``, SymPy).
-
-        Families override this; the reduced objective and the optimal exponents of
-        :func:`fsltheory.derive_scaling` are derived from it alone.
-        """
-        raise ValueError(
-            f"{type(self).__name__} has no intrinsic-time description: scaling exponents "
-            "exist for the parametric families only"
-        )
-
     def spec(self) -> str:
         """The SPEC string that rebuilds this schedule (see :func:`parse_schedule`)."""
         parts = []

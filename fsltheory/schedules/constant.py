@@ -22,9 +22,3 @@ class Constant(Schedule):
 
     def _shape_total(self, n: int) -> float:
         return self.peak * n
-
-    def intrinsic_profile(self):
-        """``gamma(t) = peak/B`` throughout: the final learning rate is the peak (Theorem 5.2)."""
-        from fsltheory.schedules.profile import flat_profile
-
-        return flat_profile("constant", 1, 1)

@@ -32,13 +32,3 @@ class Cosine(Schedule):
 
     def _shape_total(self, n: int) -> float:
         return n * (self.peak + self.final) / 2.0 + (self.peak - self.final) / 2.0 * cosine_sum(n)
-
-    def intrinsic_profile(self):
-        """``eta/peak = rho + (1 - rho)(1 + cos(pi u))/2``; to zero or to a floor ``rho``."""
-        import sympy as sp
-
-        from fsltheory.schedules.profile import V, decay_profile, exact
-
-        rho = exact(self.final / self.peak)
-        shape = rho + (1 - rho) * (1 + sp.cos(sp.pi * V)) / 2
-        return decay_profile("cosine" if rho == 0 else "cosine-floor", shape)

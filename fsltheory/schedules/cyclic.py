@@ -32,19 +32,3 @@ class Cyclic(Schedule):
     def _shape(self, n: int) -> np.ndarray:
         phase = (np.arange(n) % self.period) / self.period
         return self.low + (self.peak - self.low) * np.abs(1.0 - 2.0 * phase)
-
-    def intrinsic_profile(self):
-        """Triangular wave of a fixed period in steps.
-
-        Each half-period lasts a fixed number of steps, so a descent forgets noise only over
-        ``O(gamma * period)`` intrinsic time: the noise stays ``~ gamma`` as for a constant
-        learning rate.  The recorded final ratio is the wave's mean level.
-        """
-        import sympy as sp
-
-        from fsltheory.schedules.profile import K, U, exact, flat_profile
-
-        rho = exact(self.low / self.peak)
-        phase = sp.Mod(U * K / self.period, 1)
-        shape = rho + (1 - rho) * sp.Abs(1 - 2 * phase)
-        return flat_profile("cyclic", shape, (1 + rho) / 2, note="fixed period: constant-like")

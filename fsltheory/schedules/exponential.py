@@ -48,13 +48,3 @@ class Exponential(Schedule):
         if self.final == self.peak:
             return self.peak * n
         return (self.peak - self.final) / self.decay_rate(n)
-
-    def intrinsic_profile(self):
-        """Linear in intrinsic time, to the paper's final rate ``b = a/K`` (Theorem 5.3).
-
-        The exponents follow the paper's scaling choice ``b = a/K``; this instance's
-        ``final`` is a number and is not used.
-        """
-        from fsltheory.schedules.profile import K, V, decay_profile
-
-        return decay_profile("exponential", K**-V, note="final LR b = a/K (Theorem 5.3)")

@@ -1,9 +1,10 @@
 """Turning the ``schedule``, ``steps`` and ``batch`` arguments of every engine into arrays.
 
-The exact engine, the Monte-Carlo simulator and the FSL evaluator accept the same inputs;
-they share this normalisation.  It holds no formula and imports nothing but the validators:
-schedules are recognised by their ``lrs`` method, so the simulator can use it without
-reaching the schedules' symbolic side (``tests/test_sgd.py`` walks its imports).
+The exact engine, the Monte-Carlo simulator and the FSL evaluator accept the same inputs --
+a :class:`~fsltheory.schedules.Schedule`, a SPEC string (``"cosine:peak=0.1"``) or a 1-d
+array of learning rates -- and share this normalisation.  It holds no formula; the schedule
+classes it imports are numeric (their symbolic side is loaded only by
+``Schedule.intrinsic_profile``, which no engine calls; ``tests/test_layers.py``).
 """
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ from __future__ import annotations
 import numpy as np
 
 from fsltheory._util.validate import check_greater, check_int, check_lr_array
+from fsltheory.schedules.base import Schedule
+from fsltheory.schedules.spec import parse_schedule
 
 __all__ = ["learning_rates", "batch_sizes"]
 
 
 def learning_rates(schedule, steps=None, *, name: str = "schedule") -> tuple[np.ndarray, int]:
-    """``(eta_0..eta_{K-1}, K)`` from a schedule (anything with ``lrs(steps)``) or a 1-d array.
+    """``(eta_0..eta_{K-1}, K)`` from a :class:`Schedule`, a SPEC string or a 1-d array.
 
     ``steps`` is required for a parametric schedule; for an array (or an
     :class:`ArraySchedule`) it defaults to the length and must equal it if given.
     ``name`` is how error messages call an offending array entry (``name[k]=...``).
     """
-    if hasattr(schedule, "lrs"):
+    if isinstance(schedule, str):
+        schedule = parse_schedule(schedule)
+    if isinstance(schedule, Schedule):
         if steps is None:
             steps = getattr(schedule, "steps", None)  # an ArraySchedule knows its horizon
             if steps is None:

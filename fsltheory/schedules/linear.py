@@ -28,10 +28,3 @@ class Linear(Schedule):
 
     def _shape_total(self, n: int) -> float:
         return n * self.peak + (self.final - self.peak) * (n - 1) / 2.0
-
-    def intrinsic_profile(self):
-        """``eta/peak = 1 - (1 - rho) u``; to zero (``rho = 0``) or to a floor ``rho``."""
-        from fsltheory.schedules.profile import V, decay_profile, exact
-
-        rho = exact(self.final / self.peak)
-        return decay_profile("linear" if rho == 0 else "linear-floor", 1 - (1 - rho) * V)

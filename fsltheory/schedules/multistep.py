@@ -66,21 +66,3 @@ class MultiStep(Schedule):
                 for e0, e1, lv in zip(edges[:-1], edges[1:], self._levels(), strict=True)
             )
         )
-
-    def intrinsic_profile(self):
-        """Piecewise-constant; the last level ``factor[-1] * peak`` is held to the end.
-
-        The final phase is flat, so the noise it leaves is ``~ factor[-1] * gamma``, like a
-        constant learning rate (a last level of 0 falls back to the last positive one).
-        """
-        import sympy as sp
-
-        from fsltheory.schedules.profile import U, exact, flat_profile
-
-        levels = [1, *(exact(f) for f in self.factor)]
-        edges = [exact(a) for a in self.at]
-        shape = sp.Piecewise(
-            *[(lv, U < e) for lv, e in zip(levels, edges, strict=False)], (levels[-1], True)
-        )
-        last = next(lv for lv in reversed(levels) if lv != 0)
-        return flat_profile("multistep", shape, last, note="last level held: constant-like")

@@ -32,11 +32,3 @@ class Power(Schedule):
     def _shape_total(self, n: int) -> float:
         # sum_{k<n} (1 - k/n)^p = n^-p sum_{m=1}^{n} m^p
         return n * self.final + (self.peak - self.final) * power_sum(self.p, n) / n**self.p
-
-    def intrinsic_profile(self):
-        """``eta/peak = rho + (1 - rho)(1 - u)^p``; to zero or to a floor ``rho``."""
-        from fsltheory.schedules.profile import V, decay_profile, exact
-
-        rho, p = exact(self.final / self.peak), exact(self.p)
-        name = f"power-{p}" if rho == 0 else f"power-{p}-floor"
-        return decay_profile(name, rho + (1 - rho) * (1 - V) ** p)

@@ -1,7 +1,8 @@
 """The registry of schedule families with a symbolic description (``fsl exponents``).
 
-Every family listed here has an :meth:`~fsltheory.schedules.Schedule.intrinsic_profile`, so
-:func:`fsltheory.derive_scaling` can derive its optimal exponents.  It lives with the
+Every family listed here has an intrinsic-time description
+(:func:`fsltheory.symbolic.profiles.intrinsic_profile`), so :func:`fsltheory.derive_scaling`
+can derive its optimal exponents.  It lives with the
 schedules (not with the derivations) so that every engine can parse a SPEC string without
 reaching the symbolic layer.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from fsltheory.schedules.spec import parse_schedule, parse_spec
 
-__all__ = ["SUPPORTED_SPECS", "schedule_from_spec", "supported_schedules"]
+__all__ = ["SUPPORTED_SPECS", "schedule_from_spec"]
 
 #: every family with an intrinsic-time description, as SPEC strings (``fsl exponents``)
 SUPPORTED_SPECS = (
@@ -42,12 +43,3 @@ def schedule_from_spec(spec: str):
     if family == "exponential" and "final" not in opts:
         defaults["final"] = 1e-3
     return parse_schedule(spec, defaults=defaults)
-
-
-def supported_schedules() -> dict:
-    """``{family label: schedule}`` for every spec of :data:`SUPPORTED_SPECS`."""
-    out = {}
-    for spec in SUPPORTED_SPECS:
-        sched = schedule_from_spec(spec)
-        out[sched.intrinsic_profile().family] = sched
-    return out

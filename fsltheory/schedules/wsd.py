@@ -96,25 +96,3 @@ class WSD(Schedule):
         else:  # sum_{m<k2} (1 - sqrt(m/k2)) = k2 - k2^-1/2 sum_{m=1}^{k2-1} m^1/2
             tail = k2 * a - (a - b) * power_sum(0.5, k2 - 1) / math.sqrt(k2)
         return a * k1 + tail
-
-    def intrinsic_profile(self):
-        """Stable phase, then the decay shape over the free fraction ``r`` (eq. 25, Theorem 5.4).
-
-        ``shape='exponential'`` follows the paper's ``b = a/K``; the other shapes decay to
-        ``final`` (zero or a floor).  The decay fraction is the balancing variable ``r``:
-        this instance's ``decay`` is not used.
-        """
-        import sympy as sp
-
-        from fsltheory.schedules.profile import K, V, exact, wsd_profile
-
-        if self.shape == "exponential":
-            return wsd_profile("wsd", K**-V, note="exponential decay to b = a/K (Theorem 5.4)")
-        rho = exact(self.final / self.peak)
-        decay = {
-            "linear": 1 - (1 - rho) * V,
-            "cosine": rho + (1 - rho) * (1 + sp.cos(sp.pi * V)) / 2,
-            "1-sqrt": rho + (1 - rho) * (1 - sp.sqrt(V)),
-        }[self.shape]
-        name = f"wsd-{self.shape}" + ("" if rho == 0 else "-floor")
-        return wsd_profile(name, decay)

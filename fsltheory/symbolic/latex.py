@@ -14,34 +14,21 @@ import sympy as sp
 
 from fsltheory._util.output import prepare_output
 from fsltheory.symbolic.objectives import ReducedObjective
-from fsltheory.symbolic.results import QUANTITIES, Exponent, ScalingResult
+from fsltheory.symbolic.results import (
+    _NAMES_TEX,
+    ScalingResult,
+    _latex_exp,
+    result_to_latex,
+)
 from fsltheory.symbolic.scaling import derive_scaling
 
 __all__ = [
     "FSL_LATEX",
     "SIMPLIFIED_FSL_LATEX",
-    "exponent_to_text",
-    "result_to_text",
-    "result_to_latex",
     "objective_to_latex",
     "scaling_table_latex",
     "export_latex",
 ]
-
-_NAMES_TEX = {
-    "loss": r"\mathcal{E}_{\rm opt}",
-    "lr": r"\gamma_{\rm opt}",
-    "M": r"M_{\rm opt}",
-    "D": r"D_{\rm opt}",
-    "decay_fraction": r"r_{\rm opt}",
-}
-_NAMES_TEXT = {
-    "loss": "loss E_opt",
-    "lr": "peak lr gamma=eta/B",
-    "M": "model size M",
-    "D": "data D",
-    "decay_fraction": "decay fraction r",
-}
 
 #: the intrinsic-time FSL, Theorems 4.2/4.4 (eq. 9)
 FSL_LATEX = (
@@ -54,82 +41,6 @@ SIMPLIFIED_FSL_LATEX = (
     r" + \frac{\sigma^2}{B}\int_0^T \mathcal{K}_M(T-t)\,\varphi\bigl(T^{-1}(t)\bigr)\,dt,"
     r"\qquad \mathcal{K}_M(\tau) \eqsim \tau^{-(2-1/\beta)}\ (1 \lesssim \tau \lesssim M^\beta)"
 )
-
-
-# ------------------------------------------------------------------ text
-def _pair_text(power, log, base: str) -> str:
-    parts = []
-    if power != 0:
-        parts.append(f"{base}^({power})")
-    if log != 0:
-        parts.append(f"(log {base})^({log})")
-    return " ".join(parts) if parts else "1"
-
-
-def exponent_to_text(e: Exponent | None, base: str) -> str:
-    """E.g. ``D^(-2/3) (log D)^(1/3)``; ``oo (any M >~ ...)``; ``>~ ... (up to ...)``."""
-    if e is None:
-        return "-"
-    if e.relation == "inf":
-        low = _pair_text(*e.lower, base) if e.lower is not None else "?"
-        return f"oo  (any >~ {low} attains the rate)"
-    body = _pair_text(e.power, e.log, base)
-    if e.relation == "ge":
-        up = _pair_text(*e.upper, base) if e.upper is not None else "?"
-        return f">~ {body}  (optimal up to {up})"
-    if e.relation == "piecewise":
-        return f"{body}  (relation depends on the region)"
-    return f"~ {body}"
-
-
-def result_to_text(result: ScalingResult) -> str:
-    """Human-readable summary, one block per region."""
-    base = str(result.budget_symbol)
-    head = f"{result.schedule} / {result.budget} budget ({base} fixed)"
-    if result.beta is not None or result.s is not None:
-        head += f" at beta={result.beta}, s={result.s}"
-        if result.regime is not None:
-            head += f"  [{result.regime} regime]"
-    lines = [head]
-    for reg in result.regions:
-        if len(result.regions) > 1 or reg.condition != sp.true:
-            lines.append(f"  where {reg.condition}  [{reg.regime}]")
-        for name in QUANTITIES:
-            v = reg.values.get(name)
-            if v is None and name in ("D", "decay_fraction"):
-                continue
-            lines.append(f"    {_NAMES_TEXT[name]:<22} {exponent_to_text(v, base)}")
-    return "\n".join(lines)
-
-
-# ------------------------------------------------------------------ LaTeX
-def _latex_exp(e: Exponent | None, base: sp.Symbol) -> str:
-    if e is None:
-        return "--"
-    if e.relation == "inf":
-        low = Exponent(*e.lower).to_latex(base) if e.lower is not None else ""
-        return r"\infty" + (rf"\ (\gtrsim {low})" if low else "")
-    return e.to_latex(base)
-
-
-def _latex_condition(cond) -> str:
-    return "any" if cond == sp.true else sp.latex(cond)
-
-
-def result_to_latex(result: ScalingResult) -> str:
-    """``align*`` environment: one line per quantity and region."""
-    base = result.budget_symbol
-    rows = []
-    for reg in result.regions:
-        where = _latex_condition(reg.condition)
-        rows.append(rf"&\text{{{result.schedule}, {result.budget} budget, region: }} {where}")
-        for name in QUANTITIES:
-            v = reg.values.get(name)
-            if v is None:
-                continue
-            sym = r"\eqsim" if v.relation in ("eq", "inf") else ""
-            rows.append(rf"{_NAMES_TEX[name]} &{sym} {_latex_exp(v, base)}")
-    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"
 
 
 def objective_to_latex(objective: ReducedObjective) -> str:
@@ -225,7 +136,7 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
     list of Path
         The main ``.tex`` first, then the snippets.
     """
-    from fsltheory.schedules.registry import supported_schedules
+    from fsltheory.symbolic.profiles import supported_schedules
 
     out = Path(out)
     schedules = supported_schedules() if schedules is None else schedules

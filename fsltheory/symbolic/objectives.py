@@ -33,8 +33,8 @@ from functools import cache
 
 import sympy as sp
 
-from fsltheory.schedules.profile import IntrinsicProfile
 from fsltheory.symbolic.positivity import sign_on_domain
+from fsltheory.symbolic.profile import IntrinsicProfile
 from fsltheory.symbolic.terms import BETA, GAMMA, CaseTerm, D, M, MinTerm, Monomial, S, Term, mono
 
 __all__ = ["ReducedObjective", "reduced_objective", "T_SYM", "T2_SYM"]

@@ -15,7 +15,16 @@ import sympy as sp
 
 from fsltheory.symbolic.terms import BETA, C, D, S
 
-__all__ = ["Exponent", "Region", "ScalingResult", "QUANTITIES", "paper_regime"]
+__all__ = [
+    "Exponent",
+    "Region",
+    "ScalingResult",
+    "QUANTITIES",
+    "paper_regime",
+    "exponent_to_text",
+    "result_to_text",
+    "result_to_latex",
+]
 
 #: quantities of a result, in display order (JSON keys)
 QUANTITIES = ("loss", "lr", "M", "D", "decay_fraction")
@@ -300,12 +309,101 @@ class ScalingResult:
         return json.dumps(self.to_dict(), **kw)
 
     def to_latex(self) -> str:
-        """A LaTeX ``align*`` body: one line per quantity (see :mod:`fsltheory.symbolic.latex`)."""
-        from fsltheory.symbolic.latex import result_to_latex
-
+        """A LaTeX ``align*`` body: one line per quantity ."""
         return result_to_latex(self)
 
     def __str__(self) -> str:
-        from fsltheory.symbolic.latex import result_to_text
-
         return result_to_text(self)
+
+
+# ------------------------------------------------------------------ names
+_NAMES_TEX = {
+    "loss": r"\mathcal{E}_{\rm opt}",
+    "lr": r"\gamma_{\rm opt}",
+    "M": r"M_{\rm opt}",
+    "D": r"D_{\rm opt}",
+    "decay_fraction": r"r_{\rm opt}",
+}
+_NAMES_TEXT = {
+    "loss": "loss E_opt",
+    "lr": "peak lr gamma=eta/B",
+    "M": "model size M",
+    "D": "data D",
+    "decay_fraction": "decay fraction r",
+}
+
+
+# ------------------------------------------------------------------ text
+def _pair_text(power, log, base: str) -> str:
+    parts = []
+    if power != 0:
+        parts.append(f"{base}^({power})")
+    if log != 0:
+        parts.append(f"(log {base})^({log})")
+    return " ".join(parts) if parts else "1"
+
+
+def exponent_to_text(e: Exponent | None, base: str) -> str:
+    """E.g. ``D^(-2/3) (log D)^(1/3)``; ``oo (any M >~ ...)``; ``>~ ... (up to ...)``."""
+    if e is None:
+        return "-"
+    if e.relation == "inf":
+        low = _pair_text(*e.lower, base) if e.lower is not None else "?"
+        return f"oo  (any >~ {low} attains the rate)"
+    body = _pair_text(e.power, e.log, base)
+    if e.relation == "ge":
+        up = _pair_text(*e.upper, base) if e.upper is not None else "?"
+        return f">~ {body}  (optimal up to {up})"
+    if e.relation == "piecewise":
+        return f"{body}  (relation depends on the region)"
+    return f"~ {body}"
+
+
+def result_to_text(result: ScalingResult) -> str:
+    """Human-readable summary, one block per region."""
+    base = str(result.budget_symbol)
+    head = f"{result.schedule} / {result.budget} budget ({base} fixed)"
+    if result.beta is not None or result.s is not None:
+        head += f" at beta={result.beta}, s={result.s}"
+        if result.regime is not None:
+            head += f"  [{result.regime} regime]"
+    lines = [head]
+    for reg in result.regions:
+        if len(result.regions) > 1 or reg.condition != sp.true:
+            lines.append(f"  where {reg.condition}  [{reg.regime}]")
+        for name in QUANTITIES:
+            v = reg.values.get(name)
+            if v is None and name in ("D", "decay_fraction"):
+                continue
+            lines.append(f"    {_NAMES_TEXT[name]:<22} {exponent_to_text(v, base)}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ LaTeX
+def _latex_exp(e: Exponent | None, base: sp.Symbol) -> str:
+    if e is None:
+        return "--"
+    if e.relation == "inf":
+        low = Exponent(*e.lower).to_latex(base) if e.lower is not None else ""
+        return r"\infty" + (rf"\ (\gtrsim {low})" if low else "")
+    return e.to_latex(base)
+
+
+def _latex_condition(cond) -> str:
+    return "any" if cond == sp.true else sp.latex(cond)
+
+
+def result_to_latex(result: ScalingResult) -> str:
+    """``align*`` environment: one line per quantity and region."""
+    base = result.budget_symbol
+    rows = []
+    for reg in result.regions:
+        where = _latex_condition(reg.condition)
+        rows.append(rf"&\text{{{result.schedule}, {result.budget} budget, region: }} {where}")
+        for name in QUANTITIES:
+            v = reg.values.get(name)
+            if v is None:
+                continue
+            sym = r"\eqsim" if v.relation in ("eq", "inf") else ""
+            rows.append(rf"{_NAMES_TEX[name]} &{sym} {_latex_exp(v, base)}")
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}\n"

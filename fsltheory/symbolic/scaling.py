@@ -1,7 +1,7 @@
 """``derive_scaling``: a schedule's intrinsic profile -> reduced objective -> balanced exponents.
 
-The schedule object carries its theory as data (:meth:`Schedule.intrinsic_profile`, its
-intrinsic-time map); this module is the one place that turns it into optimal exponents.
+A schedule's intrinsic-time description (:func:`~fsltheory.symbolic.profiles.intrinsic_profile`)
+is turned into optimal exponents here, in one place.
 It sits above the schedules so that the engines, which parse schedules, never reach SymPy.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from fsltheory.symbolic.balance import balance
 from fsltheory.symbolic.objectives import reduced_objective
+from fsltheory.symbolic.profiles import intrinsic_profile
 from fsltheory.symbolic.results import ScalingResult
 
 __all__ = ["derive_scaling", "scaling_of_profile"]
@@ -28,7 +29,8 @@ def derive_scaling(schedule, budget: str = "data", *, beta=None, s=None) -> Scal
     Parameters
     ----------
     schedule : Schedule
-        Any family with an intrinsic-time description (:meth:`Schedule.intrinsic_profile`).
+        Any family with an intrinsic-time description
+        (:func:`~fsltheory.symbolic.profiles.intrinsic_profile`).
     budget : {'data', 'compute'}
         ``D`` fixed, or compute ``C = MD`` fixed.
     beta, s : number, optional
@@ -52,5 +54,5 @@ def derive_scaling(schedule, budget: str = "data", *, beta=None, s=None) -> Scal
     >>> derive_scaling(WSD(peak=1), "data", beta=4, s=0.5).loss.power
     -1/2
     """
-    result = scaling_of_profile(schedule.intrinsic_profile(), budget)
+    result = scaling_of_profile(intrinsic_profile(schedule), budget)
     return result.at(beta=beta, s=s)
