@@ -308,7 +308,7 @@ class OptimalScalingResult(ScalingResult):
 
     def to_latex(self) -> str:
         body = super().to_latex()
-        line = rf" \\" + "\n" + rf"p_{{\rm shape}} &= {sp.latex(self.shape.power)}"
+        line = r" \\" + "\n" + rf"p_{{\rm shape}} &= {sp.latex(self.shape.power)}"
         return body.replace("\n\\end{align*}", line + "\n\\end{align*}")
 
     def __str__(self) -> str:
