@@ -97,6 +97,12 @@ __all__ = [
     "optimal_lr_schedule",
 ]
 
+
+def _q(x) -> sp.Expr:
+    """Exact SymPy number: floats through their decimal string, the rest by ``sympify``."""
+    return sp.Rational(repr(x)) if isinstance(x, float) else sp.sympify(x)
+
+
 #: remaining intrinsic time ``tau = T - z``; multiplier ``mu`` of the step constraint
 TAU = sp.Symbol("tau", nonnegative=True)
 MU = sp.Symbol("mu", positive=True)
@@ -457,7 +463,7 @@ def el_optimum(n_steps, beta, s, sigma2=1, dps: int = 30) -> ElOptimum:
     ``<= 1``) and of :func:`capped_branch` over ``tau*`` (where ``L <= N``), in mpmath at
     ``dps`` digits, by a log-spaced scan refined by golden section.
     """
-    beta, s, sigma2 = sp.nsimplify(beta), sp.nsimplify(s), sp.nsimplify(sigma2)
+    beta, s, sigma2 = _q(beta), _q(s), _q(sigma2)
     ub, cb = uncapped_branch(), capped_branch()
     with mpmath.workdps(dps):
         Nn = mpmath.mpf(n_steps)

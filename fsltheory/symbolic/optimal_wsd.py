@@ -52,6 +52,12 @@ __all__ = [
     "wsd_optimal_decay",
 ]
 
+
+def _q(x) -> sp.Expr:
+    """Exact SymPy number: floats through their decimal string, the rest by ``sympify``."""
+    return sp.Rational(repr(x)) if isinstance(x, float) else sp.sympify(x)
+
+
 _N = sp.Symbol("N", positive=True)
 _LOG = sp.Symbol("ell", positive=True)  # log N, an independent variable (reference §8.3)
 
@@ -112,9 +118,9 @@ def decay_exceeds_paper_bound() -> dict:
 def _at(e: Exponent, beta, s) -> Exponent:
     mapping = {}
     if beta is not None:
-        mapping[BETA] = sp.nsimplify(beta)
+        mapping[BETA] = _q(beta)
     if s is not None:
-        mapping[S] = sp.nsimplify(s)
+        mapping[S] = _q(s)
     return e.subs(mapping).simplify() if mapping else e
 
 
@@ -148,7 +154,7 @@ def wsd_decay_fraction(budget: str = "data", *, beta=None, s=None) -> Exponent:
     if budget == "compute":
         power = sp.factor(power * BETA / (1 + BETA))
     if beta is not None and s is not None:
-        if paper_regime(sp.nsimplify(beta), sp.nsimplify(s)) == "easy":
+        if paper_regime(_q(beta), _q(s)) == "easy":
             return Exponent(sp.S.Zero, sp.S.Zero, "eq")
         return _at(Exponent(power, log, "eq"), beta, s)
     easy = S >= 1 - 1 / BETA
