@@ -453,3 +453,24 @@ def test_decay_fraction_exponent_visible_at_paper_sizes():
     r_opt = [el_optimum(n, 4, 0.5, dps=20) for n in ns]
     assert abs(_slope(ns, r_wsd) - (-1 / 7)) < 0.03
     assert abs(_slope(ns, [o.L / o.N for o in r_opt]) - (-1 / 7)) < 0.03
+
+
+# ------------------------------------------------------------------ CLI contract
+def test_cli_contract_once_wired(monkeypatch, capsys):
+    # the wiring proposed for tables.schedule_from_spec, applied by monkeypatch: the CLI
+    # prints the same object as optimal_schedule_scaling(...).to_json()
+    import fsltheory.symbolic.tables as tables
+    from fsltheory.cli import main
+    from fsltheory.symbolic.optimal import OptimalFamily
+
+    orig = tables.schedule_from_spec
+    monkeypatch.setattr(
+        tables,
+        "schedule_from_spec",
+        lambda spec: OptimalFamily() if spec == "optimal" else orig(spec),
+    )
+    argv = ["exponents", "--schedule", "optimal", "--budget", "data", "--beta", "4", "--s", "0.5"]
+    assert main([*argv, "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads(optimal_schedule_scaling("data", beta=4, s=0.5).to_json())
+    assert printed["shape"] == {"power": "7"} and printed["decay_fraction"]["power"] == "-1/7"
