@@ -390,6 +390,9 @@ def test_wsd_decay_fraction_slope():
     corrected = [r / mpmath.log(n) ** (mpmath.mpf(3) / 7) for r, n in zip(rs, ns, strict=True)]
     assert abs(_slope(ns, corrected) - (-1 / 7)) < 3e-3
     assert _slope(ns, rs) - (-1 / 7) > 3e-3
+    # the band tells the log power apart: dividing by (log D)^1 (the paper's bound) misses
+    wrong = [r / mpmath.log(n) for r, n in zip(rs, ns, strict=True)]
+    assert abs(_slope(ns, wrong) - (-1 / 7)) > 3e-3
 
 
 # ------------------------------------------------------------------ full FSL with e(z)
