@@ -47,6 +47,10 @@ BALANCE (exponents up to constants, dominant terms of the closed forms of step 4
   leading solution ``tau* = (sigma^2 N^{s+1}/s)^{beta/(2 beta-1)}``, ``L ~ 2 beta tau*``,
   decay fraction ``N^{-(beta-1-s beta)/(2 beta-1)}``, noise ``N^{-(s+1)(beta-1)/(2beta-1)}``
   (below ``N^{-s}``);
+* boundary ``s = 1 - 1/beta``: both regions give loss ``N^{-s}``, peak and decay fraction
+  ``N^0`` and no log on either side, so every exponent is continuous (WSD's loss log power
+  jumps there from ``(s beta - s)/(1 + s beta)`` to 0); with unit constants the cap does not
+  bind on the boundary (peak ``-> s/(2 sigma^2)``);
 * compute (``C = M D``): the FSL with finite ``M`` adds ``M^{-s beta}`` and cuts ``K_M``
   off at ``M^beta``; balancing ``M^{-s beta}`` against the data-limited loss at
   ``D = C/M`` gives ``M ~ C^{1/(2+s beta)}`` (easy) and ``C^{1/(1+beta)}`` (hard).  The
@@ -56,7 +60,7 @@ BALANCE (exponents up to constants, dominant terms of the closed forms of step 4
 
 Consequence (PROOF, given Theorem 4.4): its constants do not depend on the schedule, so
 ``c_1 F(gamma) <= E R - sigma^2/2 <= c_2 F(gamma)`` for every admissible ``gamma`` and hence
-``min_gamma (E R - sigma^2/2) \\eqsim min_gamma F``: the exponents below are those of the best
+``min_gamma (E R - sigma^2/2) \\eqsim min_gamma F``: the exponents above are those of the best
 schedule for SGD itself (among schedules obeying the cap), not only for the functional.
 
 Zero noise (Theorem 4.5, ``sigma = 0``; BALANCE + numerical evidence): the pointwise KKT
