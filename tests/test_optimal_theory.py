@@ -459,19 +459,11 @@ def test_decay_fraction_exponent_visible_at_paper_sizes():
 
 
 # ------------------------------------------------------------------ CLI contract
-def test_cli_contract_once_wired(monkeypatch, capsys):
-    # the wiring proposed for tables.schedule_from_spec, applied by monkeypatch: the CLI
-    # prints the same object as optimal_schedule_scaling(...).to_json()
-    import fsltheory.symbolic.tables as tables
+def test_cli_contract(capsys):
+    # `fsl exponents --schedule optimal` prints the same object as
+    # optimal_schedule_scaling(...).to_json()
     from fsltheory.cli import main
-    from fsltheory.symbolic.optimal import OptimalFamily
 
-    orig = tables.schedule_from_spec
-    monkeypatch.setattr(
-        tables,
-        "schedule_from_spec",
-        lambda spec: OptimalFamily() if spec == "optimal" else orig(spec),
-    )
     argv = ["exponents", "--schedule", "optimal", "--budget", "data", "--beta", "4", "--s", "0.5"]
     assert main([*argv, "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)

@@ -19,7 +19,11 @@ def register(sub) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--schedule", default="wsd", help="schedule SPEC, e.g. wsd, power:p=3")
+    p.add_argument(
+        "--schedule",
+        default="wsd",
+        help="schedule SPEC, e.g. wsd, power:p=3, or optimal (the FSL-optimal schedule)",
+    )
     p.add_argument("--budget", choices=("data", "compute"), default="data")
     p.add_argument("--beta", type=float, default=None, help="capacity exponent (> 1)")
     p.add_argument("--s", type=float, default=None, help="relative task difficulty (> 0)")
@@ -28,11 +32,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from fsltheory.schedules.registry import schedule_from_spec
-    from fsltheory.symbolic.scaling import derive_scaling
+    from fsltheory.symbolic.scaling import scaling_for_spec
 
-    sched = schedule_from_spec(args.schedule)
-    result = derive_scaling(sched, args.budget, beta=args.beta, s=args.s)
+    result = scaling_for_spec(args.schedule, args.budget, beta=args.beta, s=args.s)
     if args.format == "json":
         print(result.to_json())
     elif args.format == "latex":

@@ -91,8 +91,8 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from .results import Exponent, Region, ScalingResult
-from .terms import BETA, S
+from fsltheory.symbolic.results import Exponent, Region, ScalingResult
+from fsltheory.symbolic.terms import BETA, S
 
 __all__ = [
     "TAU",
@@ -106,7 +106,6 @@ __all__ = [
     "capped_branch",
     "optimal_exponents",
     "optimal_schedule_scaling",
-    "OptimalFamily",
     "el_optimum",
     "optimal_lr_schedule",
 ]
@@ -399,24 +398,6 @@ def optimal_schedule_scaling(budget: str = "data", *, beta=None, s=None) -> Scal
         raise ValueError(f"budget={budget!r}: expected 'data' or 'compute'")
     result = OptimalScalingResult(schedule="optimal", budget=budget, regions=_regions(budget))
     return result.at(beta=beta, s=s)
-
-
-class OptimalFamily:
-    """Registry adapter: ``OptimalFamily().scaling(budget, beta=, s=)`` like a schedule's.
-
-    What ``fsl exponents --schedule optimal`` needs from
-    ``tables.schedule_from_spec('optimal')``.  It has no intrinsic profile (the schedule
-    depends on ``N``, ``beta``, ``s``), so it is not a reduced objective for the balancing
-    engine; :attr:`family` is the label ``'optimal'``.
-    """
-
-    family = "optimal"
-
-    def scaling(self, budget: str = "data", *, beta=None, s=None) -> ScalingResult:
-        return optimal_schedule_scaling(budget, beta=beta, s=s)
-
-    def __repr__(self) -> str:
-        return "OptimalFamily()"
 
 
 # ---------------------------------------------------------------------------- numerics

@@ -41,8 +41,8 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from .results import Exponent, paper_regime
-from .terms import BETA, S
+from fsltheory.symbolic.results import Exponent, paper_regime
+from fsltheory.symbolic.terms import BETA, S
 
 __all__ = [
     "wsd_decay_fraction",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fsltheory.schedules.registry import schedule_from_spec
 from fsltheory.symbolic.balance import balance
 from fsltheory.symbolic.objectives import reduced_objective
 from fsltheory.symbolic.profiles import intrinsic_profile
 from fsltheory.symbolic.results import ScalingResult
 
-__all__ = ["derive_scaling", "scaling_of_profile"]
+__all__ = ["derive_scaling", "scaling_for_spec", "scaling_of_profile"]
 
 
 def scaling_of_profile(profile, budget: str = "data") -> ScalingResult:
@@ -56,3 +57,23 @@ def derive_scaling(schedule, budget: str = "data", *, beta=None, s=None) -> Scal
     """
     result = scaling_of_profile(intrinsic_profile(schedule), budget)
     return result.at(beta=beta, s=s)
+
+
+def scaling_for_spec(spec: str, budget: str = "data", *, beta=None, s=None) -> ScalingResult:
+    """Optimal exponents for a SPEC string whose numbers may be omitted (``fsl exponents``).
+
+    ``"optimal"`` is the FSL-optimal schedule itself
+    (:func:`fsltheory.symbolic.optimal.optimal_schedule_scaling`: derived from the
+    variational problem, not from a family's profile); any other SPEC names a family
+    (:func:`fsltheory.schedules.registry.schedule_from_spec`).
+
+    Examples
+    --------
+    >>> scaling_for_spec("optimal", "data", beta=2, s=1).loss.power
+    -2/3
+    """
+    if isinstance(spec, str) and spec.strip().lower() == "optimal":
+        from fsltheory.symbolic.optimal import optimal_schedule_scaling
+
+        return optimal_schedule_scaling(budget, beta=beta, s=s)
+    return derive_scaling(schedule_from_spec(spec), budget, beta=beta, s=s)
