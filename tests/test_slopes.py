@@ -4,7 +4,7 @@ For each (s, beta) point and schedule family the hyper-parameters are tuned nume
 every budget (peak LR below the theory cap, WSD's decay fraction, and M for compute budgets,
 see :mod:`fsltheory.measure`), the optimal final risks are fitted on a log-log scale with the
 *derived* log factor divided out, and the slope is compared with the *derived* power, both
-read from the schedule object (``Schedule.scaling``).  The simulator-like engine and the
+read from the schedule object (``derive_scaling``).  The simulator-like engine and the
 symbolic engine never import each other; only this test joins them.
 """
 

@@ -133,7 +133,7 @@ class ScalingResult:
 
     Read the exponents from the attributes (each an :class:`Exponent` whose parts are
     Piecewise over the regions, or plain numbers at a point), e.g.
-    ``WSD(peak=1).scaling("data").loss``.
+    ``derive_scaling(WSD(peak=1), "data").loss``.
 
     Attributes
     ----------
