@@ -1,0 +1,17 @@
+"""Exact adjoint gradients and free-form schedule optimisation (issue #9)."""
+
+from .gradient import (
+    CompressedSpectrum,
+    RiskGradient,
+    compressed_spectrum,
+    exact_final_risk,
+    exact_gradient,
+)
+
+__all__ = [
+    "CompressedSpectrum",
+    "RiskGradient",
+    "compressed_spectrum",
+    "exact_final_risk",
+    "exact_gradient",
+]
