@@ -1,5 +1,6 @@
 """Exact adjoint gradients and free-form schedule optimisation (issue #9)."""
 
+from .fsl_gradient import fsl_gradient
 from .gradient import (
     CompressedSpectrum,
     RiskGradient,
@@ -14,4 +15,5 @@ __all__ = [
     "compressed_spectrum",
     "exact_final_risk",
     "exact_gradient",
+    "fsl_gradient",
 ]
