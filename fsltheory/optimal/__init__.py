@@ -1,5 +1,6 @@
 """Exact adjoint gradients and free-form schedule optimisation (issue #9)."""
 
+from .baselines import BASELINE_NAMES, TunedBaseline, tune_baselines
 from .fsl_gradient import fsl_gradient
 from .gradient import (
     CompressedSpectrum,
@@ -8,8 +9,17 @@ from .gradient import (
     exact_final_risk,
     exact_gradient,
 )
+from .knots import LogKnots, knot_positions
+from .optimize import KernelOptimum, optimize_schedule
 
 __all__ = [
+    "BASELINE_NAMES",
+    "KernelOptimum",
+    "LogKnots",
+    "TunedBaseline",
+    "knot_positions",
+    "optimize_schedule",
+    "tune_baselines",
     "CompressedSpectrum",
     "RiskGradient",
     "compressed_spectrum",
