@@ -172,3 +172,37 @@ def fsl_backward(rates, wq, hist, lrs, omega, k0, k1, mu, g_dir, m_out):
             mu[j] = ok * wq[j] + dec[j] * mj
         m_out[k] = m
         g_dir[k] = -gd
+
+
+@njit(cache=True, nogil=True)
+def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
+    """Forward pass with checkpoints every ``seg`` steps (or the whole history when
+    ``seg >= K``), then, segment by segment from the last, recomputation and reverse sweep.
+    All in one compiled call: driving the segments from Python cost more than the sweeps.
+    Returns the diverging step or -1."""
+    K = lrs.size
+    n = lam.size
+    nseg = (K + seg - 1) // seg
+    r = r0.copy()
+    empty = np.empty((0, n))
+    Rseg = np.empty(K + 1)
+    if nseg == 1:
+        hist = np.empty((K, n))
+        bad = exact_forward(lam, w, r, C, sigma2, lrs, invb, 0, K, R, hist, 0, empty)
+    else:
+        hist = np.empty((seg, n))
+        ckpts = np.empty((nseg, n))
+        bad = exact_forward(lam, w, r, C, sigma2, lrs, invb, 0, K, R, empty, seg, ckpts)
+    if bad >= 0:
+        return bad
+    pp = np.zeros(n)
+    Z = 0.5 * omega[K]
+    for j in range(nseg - 1, -1, -1):
+        k0 = j * seg
+        k1 = min(K, k0 + seg)
+        if nseg > 1:  # recompute the segment from its checkpoint (bit-identical states)
+            for i in range(n):
+                r[i] = ckpts[j, i]
+            exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, Rseg, hist, 0, empty)
+        Z = exact_backward(lam, w, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
+    return -1

@@ -58,7 +58,7 @@ from .._validate import check_int, check_lr_array
 from ..exact.spectrum import spectrum_rule
 from ..exact.stability import max_stable_lr
 from ..model import PowerLawModel
-from ._loops import exact_backward, exact_forward
+from ._loops import exact_adjoint, exact_forward
 
 __all__ = [
     "CompressedSpectrum",
@@ -315,35 +315,15 @@ def exact_gradient(
     om = _omega(weights, K)
     invb = 1.0 / bsz
     R = np.empty(K + 1)
-    r = sp.r0.copy()
-    empty = np.empty((0, n))
     if K * n * 8 <= max_history_bytes:
         seg, storage = K, "history"
     else:
         seg, storage = max(1, math.isqrt(K - 1) + 1), "checkpoints"
-    nseg = -(-K // seg)
-    if nseg == 1:
-        hist = np.empty((K, n))
-        bad = exact_forward(sp.lam, sp.w, r, sp.C, sp.sigma2, lrs, invb, 0, K, R, hist, 0, empty)
-    else:
-        hist = np.empty((seg, n))
-        ckpts = np.empty((nseg, n))
-        bad = exact_forward(sp.lam, sp.w, r, sp.C, sp.sigma2, lrs, invb, 0, K, R, empty, seg, ckpts)
-    if bad >= 0:
-        raise _diverged(bad, lrs, bsz)
     g_eta = np.empty(K)
     g_b = np.empty(K)
-    pp = np.zeros(n)
-    Z = 0.5 * om[K]
-    Rseg = np.empty(K + 1)
-    for j in range(nseg - 1, -1, -1):
-        k0, k1 = j * seg, min(K, (j + 1) * seg)
-        if nseg > 1:  # recompute the segment from its checkpoint (bit-identical states)
-            r = ckpts[j].copy()
-            exact_forward(sp.lam, sp.w, r, sp.C, sp.sigma2, lrs, invb, k0, k1, Rseg, hist, 0, empty)
-        Z = exact_backward(
-            sp.lam, sp.w, hist, R, sp.sigma2, lrs, invb, om, k0, k1, pp, Z, g_eta, g_b
-        )
+    bad = exact_adjoint(sp.lam, sp.w, sp.r0, sp.C, sp.sigma2, lrs, invb, om, seg, R, g_eta, g_b)
+    if bad >= 0:
+        raise _diverged(bad, lrs, bsz)
     value = 0.5 * float(np.dot(om, R))
     meta = {
         "storage": storage,
