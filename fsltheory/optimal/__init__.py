@@ -1,6 +1,7 @@
 """Exact adjoint gradients and free-form schedule optimisation (issue #9)."""
 
 from .baselines import BASELINE_NAMES, TunedBaseline, tune_baselines
+from .batch import optimize_schedule_and_batch
 from .fsl_gradient import fsl_gradient
 from .gradient import (
     CompressedSpectrum,
@@ -19,6 +20,7 @@ __all__ = [
     "TunedBaseline",
     "knot_positions",
     "optimize_schedule",
+    "optimize_schedule_and_batch",
     "tune_baselines",
     "CompressedSpectrum",
     "RiskGradient",
