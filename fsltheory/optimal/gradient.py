@@ -181,7 +181,7 @@ def _batch_array(batch, K: int) -> np.ndarray:
     bad = ~np.isfinite(b) | (b < 1.0)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"batch[{k}]={b[k]!r} is invalid: expected a finite batch >= 1")
+        raise ValueError(f"batch[{k}]={float(b[k])!r} is invalid: expected a finite batch >= 1")
     return b
 
 
