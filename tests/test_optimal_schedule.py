@@ -21,6 +21,8 @@ KNOTS = 1e-3
 RULE = 1e-6
 #: "flat at the cap": the knot values sit on their upper bound up to L-BFGS-B's tolerance
 FLAT = 1e-6
+#: cost of forcing monotonicity in the easy regime (measured 1.1e-4 at K = 2000)
+MONO = 1e-3
 #: the sample budget is a sum of K shares: round-off only
 BUDGET = 1e-10
 
@@ -84,8 +86,10 @@ def test_doubling_the_knots_does_not_matter(beta, s, cap):
 def test_monotone_schedules_are_non_increasing(easy):
     opt = optimize_schedule(easy.model, K, monotone=True, rng=0, starts=2, baselines=("cosine",))
     assert np.all(np.diff(opt.lrs) <= 1e-15 * opt.cap)
-    # the free optimum has a short warmup, so forcing monotonicity can only cost
-    assert opt.final_risk >= easy.final_risk * (1.0 - 1e-9)
+    # the free optimum has a short warmup, so forcing monotonicity can only cost, but little
+    # (measured 1e-4): the warmup gains almost nothing at sigma^2 = 1
+    assert easy.final_risk * (1.0 - 1e-9) <= opt.final_risk < easy.final_risk * (1.0 + MONO)
+    assert opt.final_risk < opt.baselines[0].final_risk
 
 
 def test_seeded_runs_are_reproducible():
