@@ -156,7 +156,7 @@ def main(argv=None) -> int:
     p.add_argument("--big", action="store_true", help="also optimise at N = 1e6 (minutes)")
     p.add_argument("--fd-steps", type=int, default=None, help="horizon of the converged FD run (b)")
     a = p.parse_args(argv)
-    steps, M = (400, 1000) if a.quick else (32_000, 10**9)
+    steps, M = (200, 200) if a.quick else (32_000, 10**9)
     fd = a.fd_steps if a.fd_steps is not None else (200 if a.quick else 8_000)
     bench_gradient(steps, M)
     if not a.quick:

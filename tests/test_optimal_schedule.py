@@ -183,3 +183,18 @@ def test_acceptance_easy_regime_at_32000_steps():
     assert opt.diagnostics["starts_spread"] < STARTS
     for b in opt.baselines:
         assert opt.final_risk < b.final_risk, b.name
+
+
+@pytest.mark.slow  # ~7 s of CPU, mostly the legacy FD optimiser it compares with
+def test_bench_script_runs_on_tiny_sizes(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "bench_optimal.py"
+    spec = importlib.util.spec_from_file_location("bench_optimal", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.main(["--quick", "--fd-steps", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "ratio" in out and "easy regime" in out and "hard regime" in out
+    assert "legacy FD optimiser" in out
