@@ -1,4 +1,13 @@
-"""Exact adjoint gradients and free-form schedule optimisation (issue #9)."""
+"""Exact adjoint gradients and free-form schedule optimisation (issue #9; reference §8.1).
+
+* :func:`exact_gradient` / :func:`fsl_gradient`: value and reverse-mode gradient of the exact
+  expected risk (or of the physical-time FSL) w.r.t. every ``eta_k`` and ``B_k``, in
+  ``O(K x nodes)`` time and ``O(nodes sqrt(K))`` memory.
+* :func:`optimize_schedule`: the free-form schedule that minimises the exact final excess
+  risk under the stability cap, with tuned baselines (:class:`KernelOptimum`).
+* :func:`optimize_schedule_and_batch`: learning rates and real batch sizes jointly, at a
+  fixed sample budget.
+"""
 
 from .baselines import BASELINE_NAMES, TunedBaseline, tune_baselines
 from .batch import optimize_schedule_and_batch
