@@ -96,7 +96,7 @@ def bench_fit(quick: bool) -> dict:
 
 
 def bench_optimize(quick: bool, fits: dict) -> None:
-    from fsltheory import optimize_schedule
+    from fsltheory import optimize_law_schedule
 
     K = 6000 if quick else 34_000
     print(
@@ -104,7 +104,7 @@ def bench_optimize(quick: bool, fits: dict) -> None:
     )
     for name, res in fits.items():
         t, o = timed(
-            optimize_schedule, res.law, K, 3e-4, warmup=int(0.02 * K), knots=256, curves=False
+            optimize_law_schedule, res.law, K, 3e-4, warmup=int(0.02 * K), knots=256, curves=False
         )
         bname, bval = o.best_baseline
         print(

@@ -152,7 +152,7 @@ def schaipp_section(folder, starts: int, quick: bool) -> list[str]:
 
 
 def optimisation_section(fitted: dict, quick: bool) -> list[str]:
-    from fsltheory import optimize_schedule
+    from fsltheory import optimize_law_schedule
 
     steps, peak, warmup = (24000, 3e-4, 2160) if not quick else (6000, 3e-4, 500)
     out = [
@@ -165,7 +165,9 @@ def optimisation_section(fitted: dict, quick: bool) -> list[str]:
         if size != 25:
             continue
         t0 = time.perf_counter()
-        o = optimize_schedule(res.law, steps, peak, warmup=warmup, knots=256 if not quick else 64)
+        o = optimize_law_schedule(
+            res.law, steps, peak, warmup=warmup, knots=256 if not quick else 64
+        )
         b = o.baselines
         name, val = o.best_baseline
         out.append(

@@ -36,6 +36,8 @@ def test_architecture_table_lists_every_module():
 def test_architecture_table_names_only_existing_modules():
     """A module renamed or removed must leave the table too."""
     table = _table()
-    files = {p.relative_to(ROOT / "fsltheory").as_posix() for p in (ROOT / "fsltheory").rglob("*.py")}
+    files = {
+        p.relative_to(ROOT / "fsltheory").as_posix() for p in (ROOT / "fsltheory").rglob("*.py")
+    }
     stale = [n for n in re.findall(r"`([\w/]+\.py)`", table) if n not in files]
     assert stale == []

@@ -6,7 +6,7 @@ from helpers import law_id, surrogate_laws
 
 from fsltheory import (
     baseline_schedules,
-    optimize_schedule,
+    optimize_law_schedule,
 )
 from fsltheory.surrogate.optimize import knot_interpolation
 
@@ -19,7 +19,7 @@ LAWS = surrogate_laws()
     ids=law_id,
 )
 def test_optimised_schedule_beats_every_baseline(law):
-    res = optimize_schedule(law, 6000, 3e-4, warmup=400, knots=64, maxiter=60, curves=False)
+    res = optimize_law_schedule(law, 6000, 3e-4, warmup=400, knots=64, maxiter=60, curves=False)
     for name, b in res.baselines.items():
         assert res.final_loss < b["final_loss"], name
     eta = res.lrs
@@ -40,7 +40,7 @@ def test_knot_interpolation_reproduces_linear_schedules():
 
 
 def test_exports_refuse_to_overwrite(tmp_path):
-    res = optimize_schedule(LAWS[3], 3000, 3e-4, warmup=100, knots=32, maxiter=50)
+    res = optimize_law_schedule(LAWS[3], 3000, 3e-4, warmup=100, knots=32, maxiter=50)
     path = res.to_csv(tmp_path / "s.csv")
     header = path.read_text().splitlines()[0].split(",")
     assert header[:3] == ["step", "lr", "predicted_loss"] and "lr_cosine" in header
@@ -54,17 +54,17 @@ def test_exports_refuse_to_overwrite(tmp_path):
 
 def test_validation():
     with pytest.raises(ValueError, match="warmup=3000"):
-        optimize_schedule(LAWS[3], 3000, 3e-4, warmup=3000)
+        optimize_law_schedule(LAWS[3], 3000, 3e-4, warmup=3000)
     with pytest.raises(ValueError, match="peak"):
-        optimize_schedule(LAWS[3], 3000, -1.0)
+        optimize_law_schedule(LAWS[3], 3000, -1.0)
     with pytest.raises(ValueError, match="objective is invalid"):
-        optimize_schedule("mpl", 3000, 3e-4)
+        optimize_law_schedule("mpl", 3000, 3e-4)
 
 
 def test_kernel_model_objective_improves_on_the_baselines():
-    from fsltheory.surrogate.kernel_objective import kernel_objective
+    from fsltheory.surrogate.model_objective import kernel_objective
 
     f = kernel_objective(2.0, 0.5, 1.0, 200, 1500)
-    res = optimize_schedule(f, 1500, 0.05, knots=8, maxiter=15)
+    res = optimize_law_schedule(f, 1500, 0.05, knots=8, maxiter=15)
     assert res.final_loss <= min(b["final_loss"] for b in res.baselines.values())
     assert np.all(np.diff(res.lrs) <= 0)

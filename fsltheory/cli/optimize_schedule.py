@@ -4,15 +4,22 @@ Examples::
 
     fsl optimize-schedule fsl.json --steps 34000 --peak 1e-3 --warmup 500 \\
         --out schedule.csv --plot schedule.png
-    fsl optimize-schedule --model kernel --beta 2 --s 0.5 --sigma2 1 --M 1000 \\
-        --steps 10000 --peak 0.05 --out kernel_schedule.csv
+    fsl optimize-schedule --model kernel --beta 2 --s 1 --sigma2 1 --M 1000000000 \\
+        --steps 32000 --out kernel_schedule.csv
 
-The schedule is monotone non-increasing with ``0 <= lr <= peak`` (§6.4(b) of the paper:
-non-negative decrements), optimised with L-BFGS-B from the best baseline, and compared
-with constant, cosine, WSD and 8-1-1 under the same law.  With ``--model kernel`` the
-objective is the final excess risk of the power-law kernel model (``fsltheory.fsl_curve``,
-or the exact engine with ``--engine exact``).  The CSV has ``step,lr`` plus the predicted
-loss and the baselines' learning rates.
+Under a fitted law the schedule is monotone non-increasing with ``0 <= lr <= peak`` (§6.4(b)
+of the paper: non-negative decrements), optimised with L-BFGS-B from the best baseline, and
+compared with constant, cosine, WSD and 8-1-1 under the same law; the CSV has ``step,lr``
+plus the predicted loss and the baselines' learning rates.
+
+With ``--model kernel`` the objective is the final excess risk of the power-law kernel
+model: by default (``--engine exact``) the exact expected risk, minimised over free-form
+schedules with its adjoint gradient (``fsltheory.optimal.optimize_schedule``): not forced
+monotone unless ``--monotone``, capped by ``--peak`` or by default by the stability bound
+``max_stable_lr`` (times 0.99), from ``--starts`` starts seeded by ``--seed``, and compared
+with tuned baselines.  ``--engine fsl`` minimises instead the physical-time FSL with unit
+constants (the law, a different objective from the risk) under the same stability cap.
+The CSV has ``step,lr,excess_risk``, with a JSON sidecar (baselines, diagnostics).
 """
 
 from __future__ import annotations
@@ -34,13 +41,19 @@ def register(sub) -> None:
         "params", metavar="PARAMS.json", nargs="?", default=None, help="a law saved by fsl fit"
     )
     p.add_argument("--steps", type=int, required=True, help="horizon K (warmup included)")
-    p.add_argument("--peak", type=float, required=True, help="peak learning rate")
+    p.add_argument(
+        "--peak",
+        type=float,
+        default=None,
+        help="peak learning rate (a law: required; the kernel model: an optional cap, "
+        "default 0.99 x the stability bound)",
+    )
     p.add_argument("--warmup", type=int, default=0, help="linear warmup steps (kept fixed)")
     p.add_argument(
         "--knots",
         type=int,
         default=None,
-        help="decision knots (default 256; 24 for the kernel model)",
+        help="decision knots (default 256; 48 for the kernel model)",
     )
     p.add_argument(
         "--out", metavar="SCHEDULE.csv", required=True, help="where to write the schedule"
@@ -62,33 +75,65 @@ def register(sub) -> None:
     g.add_argument("--M", type=int, default=1000, help="model width")
     g.add_argument("--batch", type=int, default=1, help="batch size")
     g.add_argument(
-        "--engine", choices=("fsl", "exact"), default="fsl", help="FSL evaluator or exact engine"
+        "--engine",
+        choices=("exact", "fsl"),
+        default="exact",
+        help="exact expected risk (default) or the physical-time FSL (a different objective)",
     )
+    g.add_argument("--monotone", action="store_true", help="force a non-increasing schedule")
+    g.add_argument("--starts", type=int, default=4, help="optimiser starts (default 4)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the random starts")
     p.set_defaults(func=run)
 
 
+def _run_kernel(args) -> int:
+    from fsltheory.model import PowerLawModel
+    from fsltheory.optimal import optimize_schedule as optimize_kernel
+
+    if args.beta is None or args.s is None:
+        raise ValueError("--model kernel needs --beta and --s")
+    if args.warmup:
+        raise ValueError(
+            f"--warmup={args.warmup} is invalid with --model kernel: expected 0 (the "
+            "schedule is free-form, a warmup emerges if it lowers the risk)"
+        )
+    model = PowerLawModel(beta=args.beta, s=args.s, sigma2=args.sigma2, M=args.M)
+    res = optimize_kernel(
+        model,
+        args.steps,
+        batch=args.batch,
+        engine=args.engine,
+        cap=args.peak,
+        monotone=args.monotone,
+        knots=args.knots or 48,
+        starts=args.starts,
+        rng=args.seed,
+    )
+    print(res.table())
+    d = res.diagnostics
+    print(json.dumps({k: v for k, v in d.items() if k != "messages"}, default=float))
+    print(f"wrote {res.save(args.out, force=args.force)}")
+    if args.plot:
+        print(f"wrote {res.plot(args.plot, force=args.force)}")
+    return 0
+
+
 def run(args) -> int:
-    from fsltheory.surrogate.optimize import optimize_schedule
+    from fsltheory.surrogate.optimize import optimize_law_schedule
 
     if args.model == "kernel":
-        from fsltheory.surrogate.kernel_objective import kernel_objective
+        return _run_kernel(args)
+    from fsltheory.surrogate import load_law
 
-        if args.beta is None or args.s is None:
-            raise ValueError("--model kernel needs --beta and --s")
-        obj = kernel_objective(
-            args.beta, args.s, args.sigma2, args.M, args.steps, batch=args.batch, engine=args.engine
-        )
-        knots = args.knots or 24
-    else:
-        from fsltheory.surrogate import load_law
-
-        if args.params is None:
-            raise ValueError("PARAMS.json is required unless --model kernel")
-        obj = load_law(args.params)
-        if obj.params is None:
-            raise ValueError(f"{args.params}: the law has no parameters (fit it first)")
-        knots = args.knots or 256
-    res = optimize_schedule(obj, args.steps, args.peak, warmup=args.warmup, knots=knots)
+    if args.params is None:
+        raise ValueError("PARAMS.json is required unless --model kernel")
+    if args.peak is None:
+        raise ValueError("--peak is required with a fitted law")
+    obj = load_law(args.params)
+    if obj.params is None:
+        raise ValueError(f"{args.params}: the law has no parameters (fit it first)")
+    knots = args.knots or 256
+    res = optimize_law_schedule(obj, args.steps, args.peak, warmup=args.warmup, knots=knots)
     print(res.table())
     print(json.dumps({k: v for k, v in res.info.items() if k != "message"}, default=float))
     path = res.to_csv(args.out, force=args.force)

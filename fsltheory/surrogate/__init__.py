@@ -4,7 +4,7 @@ optimise the schedule, side by side with the multi-power law and the momentum la
 Modules: :mod:`.curves` (loss curves in and out), :mod:`.datasets` (the MPL and Schaipp et al.
 data sets), :mod:`.kernels` (fast sums over learning-rate decrements), :mod:`.law` (the
 common interface), :mod:`.fsl_law`, :mod:`.mpl`, :mod:`.momentum` (the three laws),
-:mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`, :mod:`.kernel_objective`.
+:mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`, :mod:`.model_objective`.
 Users import the public names from :mod:`fsltheory`.
 """
 
@@ -31,7 +31,11 @@ from fsltheory.surrogate.law import LAWS, SurrogateLaw, law_from_dict, load_law
 from fsltheory.surrogate.metrics import evaluate_law, prediction_metrics
 from fsltheory.surrogate.momentum import MomentumLaw
 from fsltheory.surrogate.mpl import MultiPowerLaw
-from fsltheory.surrogate.optimize import OptimizedSchedule, baseline_schedules, optimize_schedule
+from fsltheory.surrogate.optimize import (
+    OptimizedSchedule,
+    baseline_schedules,
+    optimize_law_schedule,
+)
 
 __all__ = [
     "LossCurve",
@@ -60,5 +64,5 @@ __all__ = [
     "MultiPowerLaw",
     "OptimizedSchedule",
     "baseline_schedules",
-    "optimize_schedule",
+    "optimize_law_schedule",
 ]

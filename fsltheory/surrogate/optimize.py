@@ -35,7 +35,7 @@ from scipy.optimize import minimize
 from fsltheory._util.output import prepare_output
 from fsltheory._util.validate import check_greater, check_int
 
-__all__ = ["OptimizedSchedule", "optimize_schedule", "baseline_schedules", "knot_interpolation"]
+__all__ = ["OptimizedSchedule", "optimize_law_schedule", "baseline_schedules", "knot_interpolation"]
 
 
 def baseline_schedules(steps: int, peak: float, warmup: int = 0) -> dict[str, np.ndarray]:
@@ -74,7 +74,7 @@ def knot_interpolation(n_steps: int, knots: int) -> tuple[np.ndarray, np.ndarray
 
 @dataclass
 class OptimizedSchedule:
-    """Result of :func:`optimize_schedule`.
+    """Result of :func:`optimize_law_schedule`.
 
     Attributes
     ----------
@@ -177,7 +177,7 @@ def _objective_fn(objective):
     raise ValueError("objective is invalid: expected a fitted law or a callable f(lrs)")
 
 
-def optimize_schedule(
+def optimize_law_schedule(
     objective,
     steps: int,
     peak: float,

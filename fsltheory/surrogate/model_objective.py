@@ -3,7 +3,7 @@
 The final excess risk of :class:`~fsltheory.PowerLawModel` under a learning-rate array,
 from the numeric core: the discretised FSL evaluator :func:`fsltheory.fsl_curve` (default)
 or the exact expected-risk engine :func:`fsltheory.expected_risk`.  Neither gives a gradient,
-so :func:`~fsltheory.surrogate.optimize.optimize_schedule` uses forward differences over a
+so :func:`~fsltheory.surrogate.optimize.optimize_law_schedule` uses forward differences over a
 few knots for it.
 """
 
