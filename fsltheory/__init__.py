@@ -24,6 +24,11 @@ _EXPORTS: dict[str, str] = {
     # model and results
     "PowerLawModel": "fsltheory.model",
     "RiskCurve": "fsltheory.curve",
+    "RunInfo": "fsltheory.curve",
+    "ExactInfo": "fsltheory.curve",
+    "SGDInfo": "fsltheory.curve",
+    "FSLInfo": "fsltheory.curve",
+    "DivergenceError": "fsltheory._util.errors",
     "as_generator": "fsltheory._util.rng",
     # schedules (reference §2.2)
     "ArraySchedule": "fsltheory.schedules",

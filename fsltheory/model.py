@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 from scipy.special import zeta
 
-from fsltheory._util.rng import as_generator
+from fsltheory._util.rng import as_generator, projection_generator, root_seed
 from fsltheory._util.validate import check_at_least, check_greater, check_int
 
 __all__ = ["PowerLawModel"]
@@ -153,6 +153,25 @@ class PowerLawModel:
         if self.features != "random":
             raise ValueError("random_projection() needs features='random'")
         return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
+
+    def seeded_projection(self, rng=None) -> tuple[np.ndarray, int]:
+        """The ``W`` every engine draws when none is given, and the seed it comes from.
+
+        ``rng`` is reduced to one integer seed (:func:`fsltheory._util.rng.root_seed`: an
+        int is used as is, a Generator or ``None`` gives a drawn seed), and ``W`` is
+        :meth:`random_projection` on that seed's projection stream.  The exact engine and
+        the simulator both call this, so ``expected_risk(m, s, rng=5)`` and
+        ``simulate_sgd(m, s, rng=5)`` train the same random features.
+
+        Examples
+        --------
+        >>> m = PowerLawModel(beta=2.0, s=0.5, M=2, N=4, features="random")
+        >>> W, seed = m.seeded_projection(5)
+        >>> W.shape, seed
+        ((2, 4), 5)
+        """
+        seed = root_seed(rng)
+        return self.random_projection(projection_generator(seed)), seed
 
     def check_projection(self, W) -> np.ndarray:
         """``W`` as a float array after checking it is finite with shape ``(M, N)``."""

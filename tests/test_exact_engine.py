@@ -99,7 +99,7 @@ def test_random_features_draw_W_from_rng():
     model = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=6, N=20, features="random")
     a = expected_risk(model, Constant(peak=0.01), 50, rng=3)
     b = expected_risk(model, Constant(peak=0.01), 50, rng=3)
-    np.testing.assert_array_equal(a.meta["W"], model.random_projection(3))
+    np.testing.assert_array_equal(a.meta["W"], model.seeded_projection(3)[0])
     np.testing.assert_array_equal(a.excess_risk, b.excess_risk)
 
 
@@ -189,12 +189,16 @@ def test_unstable_schedule_is_refused():
     expected_risk(model, Constant(peak=1.01 * bound), 100, batch=8)
 
 
-@pytest.mark.parametrize("method", ["full", "compressed", "mpmath"])
-def test_divergence_stops_with_the_step_index(method):
-    model = PowerLawModel(beta=2.0, s=0.5, M=100 if method != "mpmath" else 4)
+@pytest.mark.parametrize(
+    "kw",
+    [dict(method="full"), dict(method="compressed"), dict(precision="mpmath")],
+    ids=["full", "compressed", "mpmath"],
+)
+def test_divergence_stops_with_the_step_index(kw):
+    model = PowerLawModel(beta=2.0, s=0.5, M=100 if "method" in kw else 4)
     peak = 1.9 * max_stable_lr(model)
     with pytest.raises(ExactDivergenceError, match=r"overflowed at step \d+ \(lr=") as err:
-        expected_risk(model, Constant(peak=peak), 5000, method=method, check_stability=False)
+        expected_risk(model, Constant(peak=peak), 5000, **kw, check_stability=False)
     assert isinstance(err.value, ValueError) and isinstance(err.value, FloatingPointError)
     assert "step size is too large" in str(err.value)
 
@@ -217,6 +221,12 @@ def test_divergence_stops_with_the_step_index(method):
         ((Constant(peak=0.1), 10), {"record": 1}, r"record=1 is invalid"),
         ((Constant(peak=0.1), 10), {"record": [0, 11]}, r"record is invalid"),
         ((Constant(peak=0.1), 10), {"dps": 5}, r"dps=5 is invalid"),
+        ((Constant(peak=0.1), 10), {"precision": "float32"}, r"precision='float32' is invalid"),
+        (
+            (Constant(peak=0.1), 10),
+            {"precision": "mpmath", "method": "compressed"},
+            r"method='compressed' is invalid with precision='mpmath'",
+        ),
         (
             (Constant(peak=0.1), 10),
             {"W": np.eye(3), "method": "full"},

@@ -1,4 +1,4 @@
-"""The top-M recursion of reference §8.1 at ``dps`` significant digits (``method='mpmath'``).
+"""The top-M recursion of reference §8.1 at ``dps`` significant digits (``precision='mpmath'``).
 
 The full spectrum ``j = 1..M`` is run exactly as in the float64 engine, but
 

@@ -52,7 +52,7 @@ import math
 import numpy as np
 
 from fsltheory._util.validate import check_in_interval
-from fsltheory.curve import RiskCurve, record_steps
+from fsltheory.curve import FSLInfo, RiskCurve, record_steps
 from fsltheory.fsl._loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
 from fsltheory.fsl.functions import (
     DIRECT_MAX,
@@ -63,6 +63,7 @@ from fsltheory.fsl.functions import (
     kernel_expsum,
     signal_function,
 )
+from fsltheory.model import PowerLawModel
 from fsltheory.schedules.inputs import batch_sizes, learning_rates
 
 __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
@@ -77,6 +78,12 @@ def _check_choice(name: str, value, choices) -> str:
     if value not in choices:
         raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
     return value
+
+
+def _check_model(model) -> PowerLawModel:
+    if not isinstance(model, PowerLawModel):
+        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    return model
 
 
 def _kernel_function(model, kernel: str, t_max: float, rtol: float):
@@ -131,6 +138,7 @@ def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
 def _compute_terms(
     model, schedule, steps, batch, kernel, time, record, method, rtol, progress
 ) -> tuple[dict, np.ndarray, np.ndarray, dict]:
+    _check_model(model)
     _check_kernel(kernel)
     _check_finite_ok(model, kernel)
     _check_choice("time", time, TIMES)
@@ -197,14 +205,14 @@ def _compute_terms(
 
 
 def fsl_terms(
-    model,
+    model: PowerLawModel,
     schedule,
-    steps=None,
+    steps: int | None = None,
     *,
     batch=1,
+    record=None,
     kernel: str = "proxy",
     time: str = "physical",
-    record=None,
     method: str = "fast",
     rtol: float = 1e-10,
     progress: bool = False,
@@ -215,19 +223,19 @@ def fsl_terms(
     ----------
     model : PowerLawModel
         Supplies ``s, beta, sigma^2, M`` (and ``N``: ``approx`` is 0 when ``N == M``).
-    schedule : Schedule or array_like
+    schedule : Schedule, SPEC string or array_like
         Learning rates; a 1-d array gives ``eta_k`` directly.
     steps : int, optional
         Horizon ``K``; required for a parametric :class:`Schedule`.
     batch : float or array_like
         Batch size ``B`` (``> 0``), or one per step; ``gamma = eta / B`` (eq. 8).
+    record : None, int or array_like
+        Steps to report (:func:`fsltheory.curve.record_steps`).
     kernel : {'proxy', 'finite'}
         ``e, K = (1+t)^{-s}, (1+t)^{-(2-1/beta)}`` with ``delta ~ M^{-s beta}``, or the top-M
         sums ``e_M, K_M`` with the exact ``delta_M`` (:mod:`fsltheory.fsl.functions`).
     time : {'physical', 'intrinsic'}
         B.1's step sums, or the intrinsic-time integrals of eq. (9)/(11) (module docstring).
-    record : None, int or array_like
-        Steps to report (:func:`fsltheory.curve.record_steps`).
     method : {'fast', 'naive'}
         ``'fast'``: exponential-sum recursion, ``O(K q)`` with ``q ~ 50-300`` nodes.
         ``'naive'``: the direct ``O(K x len(record))`` double sum with ``K`` evaluated in
@@ -272,15 +280,15 @@ def coefficients(coef) -> tuple[float, float, float, float]:
 
 
 def fsl_curve(
-    model,
+    model: PowerLawModel,
     schedule,
-    steps=None,
+    steps: int | None = None,
     *,
     batch=1,
+    record=None,
     kernel: str = "proxy",
     time: str = "physical",
     coef=None,
-    record=None,
     method: str = "fast",
     rtol: float = 1e-10,
     progress: bool = False,
@@ -292,7 +300,7 @@ def fsl_curve(
     paper's B.1 does; pass ``(c1, c2, c3)`` (then ``c0 = 1``) or ``(c0, c1, c2, c3)``, e.g.
     from :func:`fsltheory.fit_fsl`.  With ``kernel='finite'`` the first-order Neumann
     truncation of the exact dynamics corresponds to ``coef=(0.5, 0.5, 0.5, 0.5)`` (the
-    factor 1/2 of eq. 3).
+    factor 1/2 of eq. 3).  ``meta`` is an :class:`fsltheory.curve.FSLInfo`.
 
     Examples
     --------
@@ -307,5 +315,5 @@ def fsl_curve(
         model, schedule, steps, batch, kernel, time, record, method, rtol, progress
     )
     risk = sum(ci * terms[name] for ci, name in zip(c, TERMS, strict=True))
-    meta["coef"] = c
-    return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=meta)
+    info = FSLInfo(coef=c, **meta)
+    return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=info)

@@ -16,10 +16,18 @@ import numpy as np
 from scipy.optimize import nnls
 
 from fsltheory._util.validate import check_in_interval
-from fsltheory.curve import RiskCurve
-from fsltheory.fsl.evaluate import TERMS, TIMES, _check_choice, coefficients, fsl_terms
+from fsltheory.curve import FSLInfo, RiskCurve
+from fsltheory.fsl.evaluate import (
+    TERMS,
+    TIMES,
+    _check_choice,
+    _check_model,
+    coefficients,
+    fsl_terms,
+)
+from fsltheory.model import PowerLawModel
 from fsltheory.fsl.functions import _check_kernel
-from fsltheory.schedules import ArraySchedule, Schedule
+from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
 from fsltheory.schedules.inputs import learning_rates
 
 __all__ = ["FSLFit", "fit_fsl", "SOLVERS"]
@@ -80,9 +88,9 @@ def _horizon(target: RiskCurve, schedule, steps):
 
 def fit_fsl(
     target: RiskCurve,
-    model,
+    model: PowerLawModel,
     schedule,
-    steps=None,
+    steps: int | None = None,
     *,
     batch=1,
     kernel: str = "proxy",
@@ -98,7 +106,7 @@ def fit_fsl(
         The curve to fit (e.g. :func:`fsltheory.expected_risk` or a Monte-Carlo mean), at any
         recorded steps; its ``intrinsic_time`` must match ``schedule``.
     model, schedule, steps, batch, kernel, time
-        As for :func:`fsltheory.fsl_terms`.  With a parametric schedule and ``steps=None``
+        As for :func:`fsltheory.fsl_terms` (``schedule`` may be a SPEC string).  With a parametric schedule and ``steps=None``
         the horizon is the target's last recorded step.
     skip : float
         Fraction of the horizon ``K`` left out at the start: steps ``k >= skip K`` (and
@@ -121,10 +129,13 @@ def fit_fsl(
     """
     if not isinstance(target, RiskCurve):
         raise ValueError(f"target={type(target).__name__} is invalid: expected a RiskCurve")
+    _check_model(model)
     _check_kernel(kernel)
     _check_choice("time", time, TIMES)
     _check_choice("solver", solver, SOLVERS)
     skip = check_in_interval("skip", skip, 0.0, 1.0, closed="left")
+    if isinstance(schedule, str):
+        schedule = parse_schedule(schedule)  # parsed here: its horizon may come from target
     steps = _horizon(target, schedule, steps)
     eta, K = learning_rates(schedule, steps)
     step = np.asarray(target.step, dtype=np.int64)
@@ -165,7 +176,7 @@ def fit_fsl(
         step,
         fitted,
         engine="fsl",
-        meta={"kernel": kernel, "time": time, "coef": c, "fit": solver, "window": window},
+        meta=FSLInfo(kernel=kernel, time=time, coef=c, fit=solver, window=window),
     )
     return FSLFit(
         coef=tuple(c[1:]),
