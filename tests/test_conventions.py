@@ -120,7 +120,9 @@ def test_fit_fsl_reads_a_spec_string():
 def test_divergence_errors_share_a_base():
     for err in (ExactDivergenceError, SGDDivergenceError):
         assert issubclass(err, DivergenceError)
-    assert issubclass(DivergenceError, FloatingPointError) and issubclass(DivergenceError, ValueError)
+    assert issubclass(DivergenceError, FloatingPointError) and issubclass(
+        DivergenceError, ValueError
+    )
     peak = 1.9 * 2.0  # far beyond max_stable_lr of this model
     with pytest.raises(DivergenceError):
         expected_risk(TOP, Constant(peak=peak), 500, check_stability=False)

@@ -25,8 +25,8 @@ from fsltheory.fsl.evaluate import (
     coefficients,
     fsl_terms,
 )
-from fsltheory.model import PowerLawModel
 from fsltheory.fsl.functions import _check_kernel
+from fsltheory.model import PowerLawModel
 from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
 from fsltheory.schedules.inputs import learning_rates
 
