@@ -55,7 +55,8 @@ class PowerLawModel:
     >>> m = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=100)
     >>> m.regime
     'easy'
-    >>> round(m.tail_error(), 6) == round(float(sum(j**-2.0 for j in range(101, 10**6))), 6)
+    >>> head = sum(j**-2.0 for j in range(101, 10**6))  # the rest of the tail is ~1e-6
+    >>> bool(0 < m.tail_error() - head < 1.01e-6)
     True
     """
 
