@@ -126,7 +126,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """Load a public name from its module on first access (PEP 562)."""
     try:
         module = _EXPORTS[name]

@@ -10,15 +10,28 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fsltheory._util.output import prepare_output
 
-__all__ = ["RiskCurve", "record_steps", "RunInfo", "ExactInfo", "SGDInfo", "FSLInfo"]
+__all__ = [
+    "RiskCurve",
+    "record_steps",
+    "RecordLike",
+    "RunInfo",
+    "ExactInfo",
+    "SGDInfo",
+    "FSLInfo",
+]
+
+#: what every ``record`` argument accepts (see :func:`record_steps`)
+RecordLike: TypeAlias = int | ArrayLike | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,7 +251,7 @@ class RiskCurve:
         """Excess risk at the last recorded step."""
         return float(self.excess_risk[-1])
 
-    def to_csv(self, path, *, force: bool = False) -> None:
+    def to_csv(self, path: str | os.PathLike[str], *, force: bool = False) -> None:
         """Write ``step,lr,intrinsic_time,excess_risk[,excess_risk_se]``."""
         path = prepare_output(path, force=force)
         cols = ["step", "lr", "intrinsic_time", "excess_risk"]
@@ -253,7 +266,7 @@ class RiskCurve:
                 w.writerow([int(row[0])] + [repr(float(x)) for x in row[1:]])
 
 
-def record_steps(record, steps: int) -> np.ndarray:
+def record_steps(record: RecordLike, steps: int) -> np.ndarray:
     """Normalise an engine's ``record`` argument to sorted unique step indices in ``[0, steps]``.
 
     ``None`` records every step ``0..steps``; an int ``n`` records about ``n`` steps spaced
@@ -262,7 +275,7 @@ def record_steps(record, steps: int) -> np.ndarray:
     if record is None:
         return np.arange(steps + 1, dtype=np.int64)
     if np.isscalar(record):
-        n = int(record)
+        n = int(np.asarray(record).item())
         if n < 2:
             raise ValueError(f"record={record!r} is invalid: expected an int >= 2 or an array")
         grid = np.unique(np.round(np.geomspace(1, steps, n - 1)).astype(np.int64))

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import zeta
 
-from fsltheory._util.rng import as_generator, projection_generator, root_seed
+from fsltheory._util.rng import RNGLike, as_generator, projection_generator, root_seed
 from fsltheory._util.validate import check_at_least, check_greater, check_int
 
 __all__ = ["PowerLawModel"]
@@ -67,7 +68,7 @@ class PowerLawModel:
     N: float = math.inf
     features: Features = "top"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "beta", check_greater("beta", self.beta, 1.0))
         object.__setattr__(self, "s", check_greater("s", self.s, 0.0))
         object.__setattr__(self, "sigma2", check_at_least("sigma2", self.sigma2, 0.0))
@@ -105,7 +106,7 @@ class PowerLawModel:
         n = self.M if n is None else check_int("n", n, 1)
         return np.arange(1, n + 1, dtype=float) ** (-(1.0 + self.alpha - self.beta) / 2.0)
 
-    def signal(self, j) -> np.ndarray:
+    def signal(self, j: ArrayLike) -> np.ndarray:
         """Per-mode initial excess risk density ``lambda_j theta*_j^2 = j^(-1 - s beta)``."""
         return np.asarray(j, dtype=float) ** (-1.0 - self.alpha)
 
@@ -136,7 +137,7 @@ class PowerLawModel:
         )
 
     # --------------------------------------------------------- random features
-    def random_projection(self, rng=None) -> np.ndarray:
+    def random_projection(self, rng: RNGLike = None) -> np.ndarray:
         """Draw ``W`` (shape ``M x N``) with i.i.d. ``N(0, 1/M)`` entries.
 
         The paper writes ``w_j ~ N(0, I_N)``, but with unit variance the eigenvalues of
@@ -155,7 +156,7 @@ class PowerLawModel:
             raise ValueError("random_projection() needs features='random'")
         return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
 
-    def seeded_projection(self, rng=None) -> tuple[np.ndarray, int]:
+    def seeded_projection(self, rng: RNGLike = None) -> tuple[np.ndarray, int]:
         """The ``W`` every engine draws when none is given, and the seed it comes from.
 
         ``rng`` is reduced to one integer seed (:func:`fsltheory._util.rng.root_seed`: an
@@ -174,7 +175,7 @@ class PowerLawModel:
         seed = root_seed(rng)
         return self.random_projection(projection_generator(seed)), seed
 
-    def check_projection(self, W) -> np.ndarray:
+    def check_projection(self, W: ArrayLike) -> np.ndarray:
         """``W`` as a float array after checking it is finite with shape ``(M, N)``."""
         if math.isinf(self.N):
             raise ValueError("N=inf is invalid with a feature matrix W: expected a finite N")

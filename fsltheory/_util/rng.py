@@ -8,15 +8,20 @@ by the exact engine and by the simulator for the same seed is the same matrix
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 
-__all__ = ["as_generator", "root_seed", "projection_generator", "PROJECTION", "RUNS"]
+__all__ = ["as_generator", "root_seed", "projection_generator", "RNGLike", "PROJECTION", "RUNS"]
+
+#: what every ``rng`` argument accepts
+RNGLike: TypeAlias = np.random.Generator | np.random.SeedSequence | int | np.integer | None
 
 #: tags in the spawn key that keep the projection stream apart from the simulator's runs
 PROJECTION, RUNS = 0, 1
 
 
-def as_generator(rng=None) -> np.random.Generator:
+def as_generator(rng: RNGLike = None) -> np.random.Generator:
     """Return a Generator from a Generator, an integer seed, a SeedSequence or ``None``.
 
     Passing the same integer twice gives bit-identical streams, which is what makes every
@@ -35,7 +40,7 @@ def as_generator(rng=None) -> np.random.Generator:
     raise ValueError(f"rng={rng!r} is invalid: expected a numpy Generator, an integer seed or None")
 
 
-def root_seed(rng) -> int:
+def root_seed(rng: RNGLike) -> int:
     """The integer that defines a seeded run.
 
     An integer ``rng`` (``>= 0``) is used as is; otherwise (a Generator, a SeedSequence or

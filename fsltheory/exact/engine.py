@@ -28,13 +28,16 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fsltheory._util.errors import DivergenceError
+from fsltheory._util.rng import RNGLike
 from fsltheory._util.validate import check_int
-from fsltheory.curve import ExactInfo, RiskCurve, record_steps
+from fsltheory.curve import ExactInfo, RecordLike, RiskCurve, record_steps
 from fsltheory.exact._recursion import run_recursion
 from fsltheory.exact.matrix import reduce_random_features, top_W
 from fsltheory.exact.precise import precise_recursion
@@ -42,7 +45,7 @@ from fsltheory.exact.spectrum import spectrum_rule
 from fsltheory.exact.stability import max_stable_lr, stable_lr_bound
 from fsltheory.model import PowerLawModel
 from fsltheory.schedules import Schedule, parse_schedule
-from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
 __all__ = ["expected_risk", "ExactDivergenceError", "METHODS", "PRECISIONS"]
 
@@ -56,7 +59,7 @@ class ExactDivergenceError(DivergenceError):
     """The exact recursion overflowed: raised with the step index instead of inf/nan."""
 
 
-def _check_stable(lrs, bsz, bound_for) -> None:
+def _check_stable(lrs: np.ndarray, bsz: np.ndarray, bound_for: Callable[[int], float]) -> None:
     """Refuse any step whose ``(eta_k, B_k)`` lies on or beyond the stability bound."""
     for b in np.unique(bsz):
         mask = bsz == b
@@ -77,7 +80,15 @@ def _zeta_sum(expo: float, first: int, last: int) -> float:
         return float(mpmath.zeta(expo, first) - mpmath.zeta(expo, last + 1))
 
 
-def _topm_float(model, lrs, bsz, rec, method, progress, refine=1):
+def _topm_float(
+    model: PowerLawModel,
+    lrs: np.ndarray,
+    bsz: np.ndarray,
+    rec: np.ndarray,
+    method: str,
+    progress: bool,
+    refine: int = 1,
+) -> tuple[np.ndarray, int, dict[str, int]]:
     """Full or compressed top-M spectrum in float64; returns ``(R_rec, bad, meta)``."""
     M, beta, expo = model.M, model.beta, 1.0 + model.alpha
     tail = model.tail_error()
@@ -106,13 +117,13 @@ def _topm_float(model, lrs, bsz, rec, method, progress, refine=1):
 
 def expected_risk(
     model: PowerLawModel,
-    schedule,
+    schedule: ScheduleLike,
     steps: int | None = None,
     *,
-    batch=1,
-    record=None,
-    rng=None,
-    W=None,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
+    rng: RNGLike = None,
+    W: ArrayLike | None = None,
     method: str = "auto",
     precision: str = "float64",
     dps: int = 50,

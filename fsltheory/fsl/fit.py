@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import nnls
 
 from fsltheory._util.validate import check_in_interval
@@ -28,7 +29,7 @@ from fsltheory.fsl.evaluate import (
 from fsltheory.fsl.functions import _check_kernel
 from fsltheory.model import PowerLawModel
 from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
-from fsltheory.schedules.inputs import learning_rates
+from fsltheory.schedules.inputs import ScheduleLike, learning_rates
 
 __all__ = ["FSLFit", "fit_fsl", "SOLVERS"]
 
@@ -77,7 +78,7 @@ class FSLFit:
         return (self.c0, *self.coef)
 
 
-def _horizon(target: RiskCurve, schedule, steps):
+def _horizon(target: RiskCurve, schedule: ScheduleLike, steps: int | None) -> int | None:
     """``steps`` for the schedule: given, the array length, or the target's last step."""
     if steps is not None or not isinstance(schedule, Schedule):
         return steps
@@ -89,10 +90,10 @@ def _horizon(target: RiskCurve, schedule, steps):
 def fit_fsl(
     target: RiskCurve,
     model: PowerLawModel,
-    schedule,
+    schedule: ScheduleLike,
     steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
     kernel: str = "proxy",
     skip: float = 0.01,
     time: str = "physical",
@@ -166,9 +167,9 @@ def fit_fsl(
         sol = np.linalg.lstsq(Xs, y[sel], rcond=None)[0]
     else:
         sol = nnls(Xs, y[sel])[0]
-    c = np.zeros(len(TERMS))
-    c[used] = sol / scale
-    c = coefficients(c)
+    raw = np.zeros(len(TERMS))
+    raw[used] = sol / scale
+    c = coefficients(raw)
     fitted = A @ np.asarray(c)
     rel = np.abs(fitted[sel] - y[sel]) / y[sel]
     curve = RiskCurve.from_schedule(

@@ -21,14 +21,15 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.std import tqdm
 
 from fsltheory._util.errors import DivergenceError
-from fsltheory._util.rng import root_seed
+from fsltheory._util.rng import RNGLike, root_seed
 from fsltheory._util.validate import check_int
-from fsltheory.curve import RiskCurve, SGDInfo, record_steps
+from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
 from fsltheory.model import PowerLawModel
-from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 from fsltheory.sgd import _loops
 from fsltheory.sgd.normal import ZIG_F, ZIG_R, ZIG_X
 from fsltheory.sgd.precise import precise_run
@@ -45,7 +46,7 @@ class SGDDivergenceError(DivergenceError):
     """An SGD run overflowed: raised with the step index instead of returning inf/nan."""
 
 
-def _projection(model, W, seed):
+def _projection(model: PowerLawModel, W: ArrayLike | None, seed: int) -> np.ndarray | None:
     """The trained-feature map: ``None`` for top-M, else a validated ``W`` (M x N)."""
     if model.features == "top":
         if W is not None:
@@ -67,7 +68,15 @@ def _diverged(run: int, k: int, lrs: np.ndarray, bsz: np.ndarray) -> SGDDivergen
 class _Problem:
     """Everything a run needs, prepared once (float64 arrays in the kernels' layout)."""
 
-    def __init__(self, model, W, lrs, bsz, slot, n_rec):
+    def __init__(
+        self,
+        model: PowerLawModel,
+        W: np.ndarray | None,
+        lrs: np.ndarray,
+        bsz: np.ndarray,
+        slot: np.ndarray,
+        n_rec: int,
+    ) -> None:
         self.model, self.W, self.lrs, self.bsz = model, W, lrs, bsz
         self.slot, self.n_rec = slot, n_rec
         if W is None:
@@ -88,17 +97,19 @@ class _Problem:
         if self.W is None:
             M = self.model.M
             w = -np.sqrt(self.lam) * self.theta  # whitened v_0 - theta* at v_0 = 0
-            ws = (np.empty(M + 1), np.empty(M))
+            ws_top = (np.empty(M + 1), np.empty(M))
             k = _loops.topm_run(
-                state, w, self.lam, self.tail, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
-            )
+                state, w, self.lam, self.tail, self.c, self.lrs, self.bsz, self.slot, out,
+                *ws_top, *zig,
+            )  # fmt: skip
         else:
             N = self.A.shape[1]
             v = np.zeros(self.model.M)
-            ws = (np.empty(N), np.empty(N), np.empty(N + 1))
+            ws_rand = (np.empty(N), np.empty(N), np.empty(N + 1))
             k = _loops.randm_run(
-                state, v, self.A, self.t, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
-            )
+                state, v, self.A, self.t, self.c, self.lrs, self.bsz, self.slot, out,
+                *ws_rand, *zig,
+            )  # fmt: skip
         if k >= 0:
             raise _diverged(r, k, self.lrs, self.bsz)
 
@@ -114,14 +125,14 @@ class _Problem:
 
 
 def simulate_sgd(
-    model,
-    schedule,
-    steps=None,
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None = None,
     *,
-    batch=1,
-    record=None,
-    rng=None,
-    W=None,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
+    rng: RNGLike = None,
+    W: ArrayLike | None = None,
     runs: int = 1000,
     precision: str = "float64",
     dps: int = 30,
@@ -230,7 +241,7 @@ def simulate_sgd(
                 r1 = min(runs, r0 + chunk)
                 block = np.empty((r1 - r0, n_rec))
 
-                def one(r, block=block, r0=r0):
+                def one(r: int, block: np.ndarray = block, r0: int = r0) -> None:
                     if stop.is_set():  # a run already failed: skip the rest
                         return
                     try:
