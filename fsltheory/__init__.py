@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import importlib
 
-from fsltheory._util.version import __version__
-
 #: public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
+    # read from the installed metadata on first use (importlib.metadata costs ~40 ms)
+    "__version__": "fsltheory._util.version",
     # model and results
     "PowerLawModel": "fsltheory.model",
     "RiskCurve": "fsltheory.curve",
@@ -123,7 +123,7 @@ _EXPORTS: dict[str, str] = {
     "smooth_loss": "fsltheory.surrogate",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> object:

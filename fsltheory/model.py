@@ -20,10 +20,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.special import zeta
 
 from fsltheory._util.rng import RNGLike, as_generator, projection_generator, root_seed
 from fsltheory._util.validate import check_at_least, check_greater, check_int
+from fsltheory._util.zeta import hurwitz_zeta as zeta
 
 __all__ = ["PowerLawModel"]
 

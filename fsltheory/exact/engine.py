@@ -38,7 +38,7 @@ from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike
 from fsltheory._util.validate import check_int
 from fsltheory.curve import ExactInfo, RecordLike, RiskCurve, record_steps
-from fsltheory.exact._recursion import run_recursion
+from fsltheory.exact._numpy_recursion import is_small, run_small
 from fsltheory.exact.matrix import reduce_random_features, top_W
 from fsltheory.exact.precise import precise_recursion
 from fsltheory.exact.spectrum import spectrum_rule
@@ -72,6 +72,31 @@ def _check_stable(lrs: np.ndarray, bsz: np.ndarray, bound_for: Callable[[int], f
                 "second moments of SGD grow without bound (pass check_stability=False to run "
                 "anyway)"
             )
+
+
+def run_recursion(
+    lam: np.ndarray,
+    r0: np.ndarray,
+    C: float,
+    sigma2: float,
+    lrs: np.ndarray,
+    invb: np.ndarray,
+    rec: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, int]:
+    """The recursion, in numpy for small problems and compiled (numba) otherwise.
+
+    Loading numba and the cached kernel takes about a second per process, far more than a
+    short run needs (:mod:`fsltheory.exact._numpy_recursion`); the choice depends only on
+    the problem's size.
+    """
+    if is_small(lrs.size, lam.size):
+        return run_small(lam, r0, C, sigma2, lrs, invb, rec, weights=weights, progress=progress)
+    from fsltheory.exact._recursion import run_recursion as compiled
+
+    return compiled(lam, r0, C, sigma2, lrs, invb, rec, weights=weights, progress=progress)
 
 
 def _zeta_sum(expo: float, first: int, last: int) -> float:

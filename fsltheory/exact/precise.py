@@ -24,7 +24,7 @@ import math
 import mpmath
 import numpy as np
 
-from fsltheory.exact._recursion import DIVERGED
+from fsltheory.exact._numpy_recursion import DIVERGED
 from fsltheory.model import PowerLawModel
 
 __all__ = ["precise_recursion"]
