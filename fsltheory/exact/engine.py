@@ -10,7 +10,7 @@ recursion, so ``E[E(v_k)]`` is computed exactly, without Monte Carlo.  Top-M fea
 with ``m_j(0) = theta*_j^2``, ``m_i = theta*_i^2`` for ``i > M`` and
 ``E[E_k] = 1/2 sum_i lambda_i m_i(k)`` (note the 1/2 of eq. 3).  Methods:
 
-``'full'``      every mode ``j <= M`` (numba), the tail ``j > M`` summed exactly;
+``'full'``      every mode ``j <= M``, the tail ``j > M`` summed exactly;
 ``'compressed'`` the spectrum compressed to a few hundred nodes
                 (:mod:`fsltheory.exact.spectrum`), ``M, N`` up to ``1e9``/``inf``;
 ``'matrix'``    random-M features, the ``N x N`` recursion reduced exactly to ``M``
@@ -21,6 +21,10 @@ with ``m_j(0) = theta*_j^2``, ``m_i = theta*_i^2`` for ``i > M`` and
 
 ``precision='mpmath'`` runs ``'full'`` at ``dps`` digits instead of float64
 (:mod:`fsltheory.exact.precise`); the simulator spells its replay the same way.
+
+Every float64 method propagates its modes with one recursion, compiled by numba
+(:mod:`fsltheory.exact._recursion`), or in plain numpy for runs too small to repay numba's
+start-up (:mod:`fsltheory.exact._numpy_recursion`; the choice depends only on the size).
 """
 
 from __future__ import annotations
