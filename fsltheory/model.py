@@ -25,7 +25,7 @@ from fsltheory._util.rng import RNGLike, as_generator, projection_generator, roo
 from fsltheory._util.validate import check_at_least, check_greater, check_int
 from fsltheory._util.zeta import hurwitz_zeta as zeta
 
-__all__ = ["PowerLawModel"]
+__all__ = ["PowerLawModel", "check_model"]
 
 Features = Literal["top", "random"]
 
@@ -199,3 +199,14 @@ class PowerLawModel:
         lam = self.eigenvalues(int(self.N))
         hhat = (W * lam) @ W.T
         return np.sort(np.linalg.eigvalsh(hhat))[::-1]
+
+
+def check_model(model: object) -> PowerLawModel:
+    """``model`` itself if it is a :class:`PowerLawModel`, else a ``ValueError`` naming it.
+
+    Every engine (exact, SGD, FSL and its fit) calls this first, so a wrong object fails
+    with the same message everywhere instead of an ``AttributeError`` deep inside.
+    """
+    if not isinstance(model, PowerLawModel):
+        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    return model

@@ -47,7 +47,7 @@ from fsltheory.exact.matrix import reduce_random_features, top_W
 from fsltheory.exact.precise import precise_recursion
 from fsltheory.exact.spectrum import spectrum_rule
 from fsltheory.exact.stability import max_stable_lr, stable_lr_bound
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules import Schedule, parse_schedule
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
@@ -217,8 +217,7 @@ def expected_risk(
     (True, 'compressed')
     """
     t0 = time.perf_counter()
-    if not isinstance(model, PowerLawModel):
-        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    check_model(model)
     if method not in METHODS:
         raise ValueError(f"method={method!r} is invalid: expected one of {METHODS}")
     if precision not in PRECISIONS:

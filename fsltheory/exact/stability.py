@@ -32,7 +32,7 @@ import numpy as np
 
 from fsltheory._util.validate import check_int
 from fsltheory._util.zeta import hurwitz_zeta as zeta
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 
 __all__ = ["max_stable_lr", "stable_lr_bound", "stability_sum"]
 
@@ -125,8 +125,7 @@ def max_stable_lr(model: PowerLawModel, batch: int = 1, W=None) -> float:
     >>> round(max_stable_lr(m), 12)  # one mode, lambda = 1: eta / (2 - 2 eta) = 1
     0.666666666667
     """
-    if not isinstance(model, PowerLawModel):
-        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    check_model(model)
     batch = check_int("batch", batch, 1)
     if model.features == "random" and W is None:
         raise ValueError("W is required for features='random': pass the M x N feature matrix")

@@ -66,7 +66,7 @@ from fsltheory.fsl.functions import (
     kernel_expsum,
     signal_function,
 )
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
 __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
@@ -83,12 +83,6 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
     return value
-
-
-def _check_model(model: object) -> PowerLawModel:
-    if not isinstance(model, PowerLawModel):
-        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
-    return model
 
 
 def _kernel_function(model: PowerLawModel, kernel: str, t_max: float, rtol: float) -> Kernel:
@@ -169,7 +163,7 @@ def _compute_terms(
     rtol: float,
     progress: bool,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, dict[str, Any]]:
-    _check_model(model)
+    check_model(model)
     _check_kernel(kernel)
     _check_finite_ok(model, kernel)
     _check_choice("time", time, TIMES)

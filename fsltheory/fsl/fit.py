@@ -22,12 +22,11 @@ from fsltheory.fsl.evaluate import (
     TERMS,
     TIMES,
     _check_choice,
-    _check_model,
     coefficients,
     fsl_terms,
 )
 from fsltheory.fsl.functions import _check_kernel
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
 from fsltheory.schedules.inputs import ScheduleLike, learning_rates
 
@@ -130,7 +129,7 @@ def fit_fsl(
     """
     if not isinstance(target, RiskCurve):
         raise ValueError(f"target={type(target).__name__} is invalid: expected a RiskCurve")
-    _check_model(model)
+    check_model(model)
     _check_kernel(kernel)
     _check_choice("time", time, TIMES)
     _check_choice("solver", solver, SOLVERS)

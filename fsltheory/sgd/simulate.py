@@ -28,7 +28,7 @@ from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike, root_seed
 from fsltheory._util.validate import check_int
 from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 from fsltheory.sgd import _loops
 from fsltheory.sgd.normal import ZIG_F, ZIG_R, ZIG_X
@@ -210,8 +210,7 @@ def simulate_sgd(
     >>> c.step.tolist(), bool(c.excess_risk[-1] < c.excess_risk[0])
     ([0, 1, 6, 34, 200], True)
     """
-    if not isinstance(model, PowerLawModel):
-        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    check_model(model)
     lrs, steps = learning_rates(schedule, steps)
     bsz = batch_sizes(batch, steps)
     runs = check_int("runs", runs, 1)
