@@ -4,7 +4,7 @@ The same update as the compiled kernel of :mod:`fsltheory.exact._recursion` (see
 docstring for the formula), one vectorised numpy step at a time.  Loading numba and its
 cached kernel costs about a second per process, while a run of ``K`` steps on ``n`` nodes
 costs here ~10 us per step plus ``O(K n)``; below :data:`SMALL_STEPS` steps and
-:data:`SMALL_WORK` node-steps (a few tens of milliseconds at most) this path is taken, so a
+:data:`SMALL_WORK` node-steps (a few milliseconds at most) this path is taken, so a
 short ``fsl risk`` never imports numba.  Which path runs depends only on the problem's
 size, so a given call always returns the same numbers; the two agree to round-off
 (``tests/test_exact_engine.py``).
@@ -21,9 +21,9 @@ __all__ = ["run_small", "is_small", "DIVERGED", "SMALL_STEPS", "SMALL_WORK"]
 #: ``R`` beyond this is treated as divergence (and NaN fails every comparison)
 DIVERGED = 1e250
 #: at most this many steps ...
-SMALL_STEPS = 5_000
+SMALL_STEPS = 500
 #: ... and this many node-updates (steps x nodes) run in numpy
-SMALL_WORK = 1_000_000
+SMALL_WORK = 100_000
 
 
 def is_small(steps: int, nodes: int) -> bool:
@@ -53,8 +53,8 @@ def run_small(
     --------
     >>> lam = np.array([1.0]); r0 = np.array([1.0]); lrs = np.full(3, 0.5)
     >>> R, bad = run_small(lam, r0, 0.0, 0.0, lrs, np.ones(3), np.arange(4))
-    >>> R.tolist(), bad  # one mode, B = 1, no noise: r <- r (1 - 2t + 2t^2) = r / 2
-    ([1.0, 0.5, 0.25, 0.125], -1)
+    >>> R.tolist(), bad  # one mode, B = 1, t = 1/2: r <- r + t (t (2 r + R) - 2 r) = 3 r / 4
+    ([1.0, 0.75, 0.5625, 0.421875], -1)
     """
     lam = np.asarray(lam, dtype=float)
     r = np.array(r0, dtype=float)
