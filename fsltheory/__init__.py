@@ -17,13 +17,18 @@ from __future__ import annotations
 
 import importlib
 
-from fsltheory._util.version import __version__
-
 #: public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
+    # read from the installed metadata on first use (importlib.metadata costs ~40 ms)
+    "__version__": "fsltheory._util.version",
     # model and results
     "PowerLawModel": "fsltheory.model",
     "RiskCurve": "fsltheory.curve",
+    "RunInfo": "fsltheory.curve",
+    "ExactInfo": "fsltheory.curve",
+    "SGDInfo": "fsltheory.curve",
+    "FSLInfo": "fsltheory.curve",
+    "DivergenceError": "fsltheory._util.errors",
     "as_generator": "fsltheory._util.rng",
     # schedules (reference §2.2)
     "ArraySchedule": "fsltheory.schedules",
@@ -131,10 +136,10 @@ _EXPORTS: dict[str, str] = {
     "smooth_loss": "fsltheory.surrogate",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     """Load a public name from its module on first access (PEP 562)."""
     try:
         module = _EXPORTS[name]

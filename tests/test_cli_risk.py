@@ -120,3 +120,21 @@ def test_python_m_fsltheory_risk(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("exact (compressed): K=100")
     assert read_csv(out)[1]["step"][-1] == 100
+
+
+def test_bench_startup_script_runs(capsys):
+    """``scripts/bench_startup.py`` times both commands and prints targets and ratios."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "bench_startup.py"
+    spec = importlib.util.spec_from_file_location("bench_startup", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--repeat", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("start-up, best of 1")
+    assert [line.split()[1] for line in lines[1:]] == ["--help", "risk"]
+    for line in lines[1:]:
+        seconds = float(line.split(" s ")[0].split()[-1])
+        assert 0 < seconds < 60 and "target <=" in line and "before/after =" in line

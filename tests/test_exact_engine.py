@@ -99,7 +99,7 @@ def test_random_features_draw_W_from_rng():
     model = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=6, N=20, features="random")
     a = expected_risk(model, Constant(peak=0.01), 50, rng=3)
     b = expected_risk(model, Constant(peak=0.01), 50, rng=3)
-    np.testing.assert_array_equal(a.meta["W"], model.random_projection(3))
+    np.testing.assert_array_equal(a.meta["W"], model.seeded_projection(3)[0])
     np.testing.assert_array_equal(a.excess_risk, b.excess_risk)
 
 
@@ -189,12 +189,16 @@ def test_unstable_schedule_is_refused():
     expected_risk(model, Constant(peak=1.01 * bound), 100, batch=8)
 
 
-@pytest.mark.parametrize("method", ["full", "compressed", "mpmath"])
-def test_divergence_stops_with_the_step_index(method):
-    model = PowerLawModel(beta=2.0, s=0.5, M=100 if method != "mpmath" else 4)
+@pytest.mark.parametrize(
+    "kw",
+    [dict(method="full"), dict(method="compressed"), dict(precision="mpmath")],
+    ids=["full", "compressed", "mpmath"],
+)
+def test_divergence_stops_with_the_step_index(kw):
+    model = PowerLawModel(beta=2.0, s=0.5, M=100 if "method" in kw else 4)
     peak = 1.9 * max_stable_lr(model)
     with pytest.raises(ExactDivergenceError, match=r"overflowed at step \d+ \(lr=") as err:
-        expected_risk(model, Constant(peak=peak), 5000, method=method, check_stability=False)
+        expected_risk(model, Constant(peak=peak), 5000, **kw, check_stability=False)
     assert isinstance(err.value, ValueError) and isinstance(err.value, FloatingPointError)
     assert "step size is too large" in str(err.value)
 
@@ -217,6 +221,12 @@ def test_divergence_stops_with_the_step_index(method):
         ((Constant(peak=0.1), 10), {"record": 1}, r"record=1 is invalid"),
         ((Constant(peak=0.1), 10), {"record": [0, 11]}, r"record is invalid"),
         ((Constant(peak=0.1), 10), {"dps": 5}, r"dps=5 is invalid"),
+        ((Constant(peak=0.1), 10), {"precision": "float32"}, r"precision='float32' is invalid"),
+        (
+            (Constant(peak=0.1), 10),
+            {"precision": "mpmath", "method": "compressed"},
+            r"method='compressed' is invalid with precision='mpmath'",
+        ),
         (
             (Constant(peak=0.1), 10),
             {"W": np.eye(3), "method": "full"},
@@ -259,3 +269,43 @@ def test_bench_core_exact_section_runs(capsys):
         and "ratio" in out
         and math.isfinite(float(out.split("max rel. diff on those steps ")[1].split(";")[0]))
     )
+
+
+# ------------------------------------------------------------------ numpy path for small runs
+@pytest.mark.parametrize("weighted", [False, True])
+def test_numpy_and_compiled_recursions_agree(weighted):
+    """Small runs skip numba (start-up); both paths give the same curve to round-off."""
+    from fsltheory.exact._numpy_recursion import run_small
+    from fsltheory.exact._recursion import run_recursion
+
+    rng = np.random.default_rng(4)
+    n, K = 30, 400
+    lam = np.sort(rng.uniform(0.01, 1.0, n))[::-1]
+    r0 = rng.uniform(0.0, 1.0, n)
+    lrs = rng.uniform(0.05, 0.4, K)
+    invb = 1.0 / rng.integers(1, 4, K)
+    rec = np.array([0, 1, 7, 100, K])
+    w = rng.uniform(0.5, 2.0, n) if weighted else None
+    a, bad_a = run_small(lam, r0, 0.3, 0.5, lrs, invb, rec, weights=w)
+    b, bad_b = run_recursion(lam, r0, 0.3, 0.5, lrs, invb, rec, weights=w)
+    assert bad_a == bad_b == -1
+    np.testing.assert_allclose(a, b, rtol=F64, atol=0)
+
+
+def test_numpy_and_compiled_recursions_diverge_at_the_same_step():
+    from fsltheory.exact._numpy_recursion import run_small
+    from fsltheory.exact._recursion import run_recursion
+
+    lam, r0 = np.array([1.0, 0.5]), np.array([1.0, 1.0])
+    lrs, invb, rec = np.full(3000, 1.9), np.ones(3000), np.arange(3001)
+    a, bad_a = run_small(lam, r0, 0.0, 1.0, lrs, invb, rec)
+    b, bad_b = run_recursion(lam, r0, 0.0, 1.0, lrs, invb, rec)
+    assert bad_a == bad_b > 0
+    np.testing.assert_allclose(a[: bad_a + 1], b[: bad_b + 1], rtol=F64)
+
+
+def test_engine_picks_the_path_by_size_only():
+    from fsltheory.exact._numpy_recursion import SMALL_STEPS, is_small
+
+    assert is_small(10, 100) and is_small(SMALL_STEPS, 1)
+    assert not is_small(SMALL_STEPS + 1, 1) and not is_small(2000, 10_000)

@@ -1,7 +1,7 @@
-"""The 50-digit recursion (method='mpmath') and the float64 engines' round-off (issue #2 item 4).
+"""The 50-digit recursion (precision='mpmath') and the float64 engines' round-off (issue #2 item 4).
 
 Acceptance: float64 vs mpmath at 50 digits within ``F64`` (1e-10) relative at ``M = 64``,
-``K = 1e4`` (measured: <= 6e-16).  The fixed-point arithmetic of ``method='mpmath'`` is in
+``K = 1e4`` (measured: <= 6e-16).  The fixed-point arithmetic of ``precision='mpmath'`` is in
 turn checked against a plain mpmath ``mpf`` loop of reference §8.1 in its literal ``m_j``
 form at a tiny size.
 """
@@ -28,7 +28,7 @@ from fsltheory import WSD, Cosine, PowerLawModel, expected_risk
 )
 def test_float64_matches_50_digits(model, schedule, batch):
     steps = 10_000
-    ref = expected_risk(model, schedule, steps, batch=batch, method="mpmath", dps=50, record=100)
+    ref = expected_risk(model, schedule, steps, batch=batch, precision="mpmath", dps=50, record=100)
     assert ref.meta["dps"] == 50 and ref.meta["bits"] > 166  # 50 digits = 166 bits + guard
     for method in ("full", "compressed"):
         got = expected_risk(model, schedule, steps, batch=batch, method=method, record=100)
@@ -63,7 +63,7 @@ def test_fixed_point_matches_plain_mpmath():
     steps = 60
     lrs = Cosine(peak=0.4, final=0.0).lrs(steps)
     batch = np.array([1, 3] * (steps // 2))
-    got = expected_risk(model, lrs, batch=batch, method="mpmath", dps=50)
+    got = expected_risk(model, lrs, batch=batch, precision="mpmath", dps=50)
     want = _mpf_reference(model, lrs, batch, dps=60)
     with mpmath.workdps(50):
         worst = max(abs(g / w - 1) for g, w in zip(got.meta["excess_risk_mp"], want, strict=True))
@@ -73,8 +73,8 @@ def test_fixed_point_matches_plain_mpmath():
 def test_dps_controls_the_precision():
     model = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=8)
     sched = Cosine(peak=0.5, final=0.0)
-    lo = expected_risk(model, sched, 200, method="mpmath", dps=30, record=20)
-    hi = expected_risk(model, sched, 200, method="mpmath", dps=60, record=20)
+    lo = expected_risk(model, sched, 200, precision="mpmath", dps=30, record=20)
+    hi = expected_risk(model, sched, 200, precision="mpmath", dps=60, record=20)
     assert hi.meta["bits"] > lo.meta["bits"] + 90  # 30 more digits ~ 100 more bits
     with mpmath.workdps(60):
         worst = max(

@@ -222,6 +222,34 @@ def test_import_is_light():
     assert not loaded & {"sympy", "numba", "scipy.optimize", "matplotlib"}
 
 
+def _quiet_cli(argv: list[str]) -> str:
+    """Code that runs ``fsl ARGV`` in-process with its output swallowed."""
+    return (
+        "import contextlib, io\n"
+        "from fsltheory.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main({argv!r})\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+    )
+
+
+def test_cli_help_is_light():
+    """``fsl --help`` builds every parser but loads no library: start-up is Python's own."""
+    loaded = _loaded_after(_quiet_cli(["--help"]))
+    assert not loaded & {"sympy", "numba", "scipy", "matplotlib", "numpy"}
+
+
+def test_short_exact_run_loads_neither_numba_nor_scipy(tmp_path):
+    """A 10-step ``fsl risk`` runs the numpy recursion and the SciPy-free zeta (start-up)."""
+    out = tmp_path / "r.csv"
+    argv = ["risk", "--steps", "10", "--M", "100", "--schedule", "constant:peak=0.1"]
+    loaded = _loaded_after(_quiet_cli([*argv, "--out", str(out)]))
+    assert out.exists()
+    assert not loaded & {"sympy", "numba", "scipy", "matplotlib"}
+
+
 def test_engines_run_without_sympy():
     """Running each engine on a SPEC string never loads SymPy (nor the FSL modules)."""
     code = (

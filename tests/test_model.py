@@ -23,6 +23,27 @@ def test_tail_error_matches_direct_sum(N):
     assert math.isclose(m.tail_error(), direct, rel_tol=F64)
 
 
+@pytest.mark.parametrize(
+    "x, q", [(2.0, 1.0), (1.0001, 1e6), (1.3, 1e9 + 1), (5.5, 2.0), (3.0, 101.0), (1.5, 0.25)]
+)
+def test_hurwitz_zeta_matches_scipy(x, q):
+    """The SciPy-free Hurwitz zeta (start-up: no scipy.special import) is SciPy's algorithm."""
+    from scipy.special import zeta
+
+    from fsltheory._util.zeta import hurwitz_zeta
+
+    assert math.isclose(hurwitz_zeta(x, q), float(zeta(x, q)), rel_tol=F64)
+
+
+def test_hurwitz_zeta_rejects_bad_arguments():
+    from fsltheory._util.zeta import hurwitz_zeta
+
+    with pytest.raises(ValueError, match=r"x=1.0 is invalid: expected x > 1"):
+        hurwitz_zeta(1.0, 2.0)
+    with pytest.raises(ValueError, match=r"q=0.0 is invalid: expected q > 0"):
+        hurwitz_zeta(2.0, 0.0)
+
+
 def test_regime_boundary():
     # easy iff s >= 1 - 1/beta (Section 5); boundary belongs to easy
     assert PowerLawModel(beta=4.0, s=0.75).regime == "easy"

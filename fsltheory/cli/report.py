@@ -18,8 +18,6 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["register", "run", "CROSSCHECK_POINTS", "REPORT_BAND"]
 
 #: (s, beta) points of the quick cross-check: the paper's Figure 1 point (hard) and an easy one
@@ -78,6 +76,8 @@ def _derive_tables() -> tuple[dict, float]:
 
 
 def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
+    import numpy as np  # here, not at the top: `fsl --help` never loads numpy
+
     from fsltheory.measure import measure_scaling
     from fsltheory.schedules import WSD, Constant, Exponential
     from fsltheory.symbolic.scaling import derive_scaling
@@ -113,6 +113,8 @@ def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
 
 
 def _engines(K: int = 10_000, runs: int = 200) -> dict:
+    import numpy as np  # here, not at the top: `fsl --help` never loads numpy
+
     from fsltheory.exact import expected_risk
     from fsltheory.fsl import fit_fsl
     from fsltheory.model import PowerLawModel
@@ -138,6 +140,7 @@ def _engines(K: int = 10_000, runs: int = 200) -> dict:
 
 def _figures(out: Path, rows: list[dict], eng: dict, force: bool) -> list[Path]:
     import matplotlib
+    import numpy as np  # here, not at the top: `fsl --help` never loads numpy
 
     matplotlib.use("Agg")
     from sympy import Rational as sympy_rational

@@ -84,7 +84,16 @@ def register(sub) -> None:
     g.add_argument(
         "--method",
         default=None,
-        help="exact: auto|compressed|full|mpmath|matrix (default auto); fsl: its method",
+        help="exact: auto|compressed|full|matrix (default auto); fsl: fast|naive",
+    )
+    g.add_argument(
+        "--precision",
+        choices=("float64", "mpmath"),
+        default="float64",
+        help="exact and sgd: float64 or mpmath at --dps digits (default float64)",
+    )
+    g.add_argument(
+        "--dps", type=_positive_int("dps"), default=None, help="digits for --precision mpmath"
     )
     g.add_argument(
         "--kernel", default="proxy", help="fsl only: 'proxy' or 'finite' (default proxy)"
@@ -122,6 +131,14 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _precision(args) -> dict:
+    """``precision`` and ``dps`` as the engines spell them (``dps`` only when given)."""
+    kw: dict = {"precision": args.precision}
+    if args.dps is not None:
+        kw["dps"] = args.dps
+    return kw
+
+
 def _curve(args, model, schedule, record, progress):
     if args.engine == "exact":
         from fsltheory.exact import expected_risk
@@ -131,10 +148,11 @@ def _curve(args, model, schedule, record, progress):
             schedule,
             args.steps,
             batch=args.batch,
-            method=args.method or "auto",
             record=record,
             rng=args.seed,
+            method=args.method or "auto",
             progress=progress,
+            **_precision(args),
             check_stability=not args.allow_unstable,
         )
     if args.engine == "sgd":
@@ -147,13 +165,16 @@ def _curve(args, model, schedule, record, progress):
             schedule,
             args.steps,
             batch=args.batch,
-            runs=args.runs,
-            rng=args.seed,
             record=record,
+            rng=args.seed,
+            runs=args.runs,
             progress=progress,
+            **_precision(args),
         )
     from fsltheory.fsl import fsl_curve
 
+    if args.precision != "float64" or args.dps is not None:
+        raise ValueError("--precision/--dps are invalid with --engine fsl: it runs in float64")
     extra = {} if args.method is None else {"method": args.method}
     return fsl_curve(
         model,

@@ -25,10 +25,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["advance", "run_recursion", "DIVERGED"]
+from fsltheory.exact._numpy_recursion import DIVERGED
 
-#: ``R`` beyond this is treated as divergence (and NaN fails every comparison)
-DIVERGED = 1e250
+__all__ = ["advance", "run_recursion", "DIVERGED"]
 
 _FLAGS = {"reassoc", "contract"}
 

@@ -10,15 +10,21 @@ recursion, so ``E[E(v_k)]`` is computed exactly, without Monte Carlo.  Top-M fea
 with ``m_j(0) = theta*_j^2``, ``m_i = theta*_i^2`` for ``i > M`` and
 ``E[E_k] = 1/2 sum_i lambda_i m_i(k)`` (note the 1/2 of eq. 3).  Methods:
 
-``'full'``      every mode ``j <= M`` (numba), the tail ``j > M`` summed exactly;
+``'full'``      every mode ``j <= M``, the tail ``j > M`` summed exactly;
 ``'compressed'`` the spectrum compressed to a few hundred nodes
                 (:mod:`fsltheory.exact.spectrum`), ``M, N`` up to ``1e9``/``inf``;
-``'mpmath'``    the full spectrum at ``dps`` digits (:mod:`fsltheory.exact.precise`);
 ``'matrix'``    random-M features, the ``N x N`` recursion reduced exactly to ``M``
                 scalar ones (:mod:`fsltheory.exact.matrix`).
 
 ``'auto'`` is ``'matrix'`` for random features (or when ``W`` is given), else
 ``'compressed'`` (which is the full spectrum whenever compression would not pay).
+
+``precision='mpmath'`` runs ``'full'`` at ``dps`` digits instead of float64
+(:mod:`fsltheory.exact.precise`); the simulator spells its replay the same way.
+
+Every float64 method propagates its modes with one recursion, compiled by numba
+(:mod:`fsltheory.exact._recursion`), or in plain numpy for runs too small to repay numba's
+start-up (:mod:`fsltheory.exact._numpy_recursion`; the choice depends only on the size).
 """
 
 from __future__ import annotations
@@ -26,33 +32,38 @@ from __future__ import annotations
 import functools
 import math
 import time
+from collections.abc import Callable
 
 import mpmath
 import numpy as np
+from numpy.typing import ArrayLike
 
+from fsltheory._util.errors import DivergenceError
+from fsltheory._util.rng import RNGLike
 from fsltheory._util.validate import check_int
-from fsltheory.curve import RiskCurve, record_steps
-from fsltheory.exact._recursion import run_recursion
-from fsltheory.exact.matrix import default_W, reduce_random_features
+from fsltheory.curve import ExactInfo, RecordLike, RiskCurve, record_steps
+from fsltheory.exact._numpy_recursion import is_small, run_small
+from fsltheory.exact.matrix import reduce_random_features, top_W
 from fsltheory.exact.precise import precise_recursion
 from fsltheory.exact.spectrum import spectrum_rule
 from fsltheory.exact.stability import max_stable_lr, stable_lr_bound
-from fsltheory.model import PowerLawModel
+from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules import Schedule, parse_schedule
-from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
-__all__ = ["expected_risk", "ExactDivergenceError", "METHODS"]
+__all__ = ["expected_risk", "ExactDivergenceError", "METHODS", "PRECISIONS"]
 
-METHODS = ("auto", "compressed", "full", "mpmath", "matrix")
+METHODS = ("auto", "compressed", "full", "matrix")
+PRECISIONS = ("float64", "mpmath")
 #: beyond this many modes 'full' would need gigabytes: use 'compressed'
 FULL_LIMIT = 100_000_000
 
 
-class ExactDivergenceError(FloatingPointError, ValueError):
+class ExactDivergenceError(DivergenceError):
     """The exact recursion overflowed: raised with the step index instead of inf/nan."""
 
 
-def _check_stable(lrs, bsz, bound_for) -> None:
+def _check_stable(lrs: np.ndarray, bsz: np.ndarray, bound_for: Callable[[int], float]) -> None:
     """Refuse any step whose ``(eta_k, B_k)`` lies on or beyond the stability bound."""
     for b in np.unique(bsz):
         mask = bsz == b
@@ -67,13 +78,46 @@ def _check_stable(lrs, bsz, bound_for) -> None:
             )
 
 
+def run_recursion(
+    lam: np.ndarray,
+    r0: np.ndarray,
+    C: float,
+    sigma2: float,
+    lrs: np.ndarray,
+    invb: np.ndarray,
+    rec: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, int]:
+    """The recursion, in numpy for small problems and compiled (numba) otherwise.
+
+    Loading numba and the cached kernel takes about a second per process, far more than a
+    short run needs (:mod:`fsltheory.exact._numpy_recursion`); the choice depends only on
+    the problem's size.
+    """
+    if is_small(lrs.size, lam.size):
+        return run_small(lam, r0, C, sigma2, lrs, invb, rec, weights=weights, progress=progress)
+    from fsltheory.exact._recursion import run_recursion as compiled
+
+    return compiled(lam, r0, C, sigma2, lrs, invb, rec, weights=weights, progress=progress)
+
+
 def _zeta_sum(expo: float, first: int, last: int) -> float:
     """``sum_{j=first}^{last} j^-expo`` via Hurwitz zeta at 30 digits."""
     with mpmath.workdps(30):
         return float(mpmath.zeta(expo, first) - mpmath.zeta(expo, last + 1))
 
 
-def _topm_float(model, lrs, bsz, rec, method, progress, refine=1):
+def _topm_float(
+    model: PowerLawModel,
+    lrs: np.ndarray,
+    bsz: np.ndarray,
+    rec: np.ndarray,
+    method: str,
+    progress: bool,
+    refine: int = 1,
+) -> tuple[np.ndarray, int, dict[str, int]]:
     """Full or compressed top-M spectrum in float64; returns ``(R_rec, bad, meta)``."""
     M, beta, expo = model.M, model.beta, 1.0 + model.alpha
     tail = model.tail_error()
@@ -102,14 +146,15 @@ def _topm_float(model, lrs, bsz, rec, method, progress, refine=1):
 
 def expected_risk(
     model: PowerLawModel,
-    schedule,
+    schedule: ScheduleLike,
     steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
+    rng: RNGLike = None,
+    W: ArrayLike | None = None,
     method: str = "auto",
-    record=None,
-    W=None,
-    rng=None,
+    precision: str = "float64",
     dps: int = 50,
     progress: bool = False,
     check_stability: bool = True,
@@ -128,17 +173,22 @@ def expected_risk(
         (and must equal it if given).
     batch : int or 1-d int array
         Batch size ``B >= 1``, or one per step (a batch-size schedule).
-    method : {'auto', 'compressed', 'full', 'mpmath', 'matrix'}
-        See :mod:`fsltheory.exact.engine`.
     record : None, int or array
         Steps to record (:func:`fsltheory.curve.record_steps`): all by default.
-    W : ndarray, optional
-        ``M x N`` feature matrix for ``'matrix'``; drawn with ``model.random_projection(rng)``
-        when omitted (``[I_M, 0]`` for top-M features).
     rng : Generator, int or None
-        Randomness for drawing ``W``.
+        Seed for drawing ``W`` (random features, ``W`` not given):
+        ``model.seeded_projection(rng)``, the matrix :func:`fsltheory.simulate_sgd` draws
+        for the same seed.
+    W : ndarray, optional
+        ``M x N`` feature matrix for ``'matrix'`` (``[I_M, 0]`` for top-M features when
+        omitted).
+    method : {'auto', 'compressed', 'full', 'matrix'}
+        The algorithm; see :mod:`fsltheory.exact.engine`.
+    precision : {'float64', 'mpmath'}
+        ``'mpmath'`` runs the full top-M spectrum at ``dps`` digits (small ``M``; the
+        method must be ``'auto'`` or ``'full'``).
     dps : int
-        Decimal digits for ``'mpmath'``.
+        Decimal digits (``>= 15``) for ``precision='mpmath'``.
     progress : bool
         Show a tqdm progress bar (stderr).
     check_stability : bool
@@ -147,9 +197,8 @@ def expected_risk(
     Returns
     -------
     RiskCurve
-        ``engine='exact'``; ``meta`` holds ``method``, ``nodes`` (modes or quadrature nodes
-        actually propagated), ``exact_modes``, ``panels``, ``elapsed_s``, ``bound`` (the
-        stability bound at the smallest batch) and, for ``'matrix'``, the ``W`` used.
+        ``engine='exact'``; ``meta`` is an :class:`fsltheory.curve.ExactInfo` (``method``,
+        ``nodes``, ``bound``, ``elapsed_s``, and for ``'matrix'`` the ``W`` used, ...).
 
     Raises
     ------
@@ -164,20 +213,29 @@ def expected_risk(
     >>> from fsltheory import Constant, PowerLawModel
     >>> m = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=1000)
     >>> c = expected_risk(m, Constant(peak=0.1), steps=100, record=[0, 100])
-    >>> bool(c.excess_risk[0] == m.initial_excess_risk())
-    True
+    >>> import math
+    >>> math.isclose(c.excess_risk[0], m.initial_excess_risk(), rel_tol=1e-12), c.meta["method"]
+    (True, 'compressed')
     """
     t0 = time.perf_counter()
-    if not isinstance(model, PowerLawModel):
-        raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
+    check_model(model)
     if method not in METHODS:
         raise ValueError(f"method={method!r} is invalid: expected one of {METHODS}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision={precision!r} is invalid: expected one of {PRECISIONS}")
     if isinstance(schedule, str):
         schedule = parse_schedule(schedule)  # once here too: the spec goes into the metadata
     lrs, steps = learning_rates(schedule, steps, name="lr")
     spec = schedule.spec() if isinstance(schedule, Schedule) else f"array:<{steps} values>"
     bsz = batch_sizes(batch, steps)
     rec = record_steps(record, steps)
+    if precision == "mpmath":
+        if method not in ("auto", "full"):
+            raise ValueError(
+                f"method={method!r} is invalid with precision='mpmath': expected 'full' or "
+                "'auto' (the mpmath recursion runs the full top-M spectrum)"
+            )
+        method = "full"
     if method == "auto":
         method = "matrix" if (model.features == "random" or W is not None) else "compressed"
     if method != "matrix":
@@ -188,14 +246,16 @@ def expected_risk(
         if W is not None:
             raise ValueError(f"W is only used by method='matrix', not method={method!r}")
     dps = check_int("dps", dps, 15)
-    meta = {"method": method, "M": model.M, "N": model.N, "schedule": spec}
+    info: dict = {"method": method, "precision": precision, "M": model.M, "N": model.N}
+    info["schedule"] = spec
 
     if method == "matrix":
-        W = default_W(model, rng) if W is None else W
+        if W is None and model.features == "random":
+            W, info["seed"] = model.seeded_projection(rng)
+        elif W is None:
+            W = top_W(model)
         red = reduce_random_features(model, W)
-        meta["W"] = np.array(W, dtype=float)  # a copy: later edits to W do not alter it
-        if isinstance(rng, int | np.integer):
-            meta["seed"] = int(rng)
+        info["W"] = np.array(W, dtype=float)  # a copy: later edits to W do not alter it
 
     @functools.cache
     def bound_for(b: int) -> float:
@@ -203,25 +263,25 @@ def expected_risk(
 
     if check_stability:
         _check_stable(lrs, bsz, bound_for)
-    meta["bound"] = bound_for(int(bsz.min()))
+    info["bound"] = bound_for(int(bsz.min()))
 
     if method == "matrix":
         R, bad = run_recursion(
             red.lam, red.r0, red.tail, model.sigma2, lrs, 1.0 / bsz, rec, progress=progress
         )
-        meta.update(nodes=model.M, exact_modes=model.M, panels=0, tail=red.tail)
-    elif method == "mpmath":
+        info.update(nodes=model.M, exact_modes=model.M, panels=0, tail=red.tail)
+    elif precision == "mpmath":
         R, R_mp, bits, bad = precise_recursion(model, lrs, bsz, rec, dps, progress=progress)
-        meta.update(nodes=model.M, exact_modes=model.M, panels=0, dps=dps, bits=bits)
-        meta["excess_risk_mp"] = [mpmath.ldexp(x, -1) for x in R_mp]  # exact halving
+        info.update(nodes=model.M, exact_modes=model.M, panels=0, dps=dps, bits=bits)
+        info["excess_risk_mp"] = [mpmath.ldexp(x, -1) for x in R_mp]  # exact halving
     else:
-        R, bad, info = _topm_float(model, lrs, bsz, rec, method, progress)
-        meta.update(info)
+        R, bad, nodes = _topm_float(model, lrs, bsz, rec, method, progress)
+        info.update(nodes)
     if bad >= 0:
         raise ExactDivergenceError(
             f"the expected risk overflowed at step {bad} (lr={lrs[bad]:.6g}, "
             f"batch={int(bsz[bad])}): the step size is too large for this model "
             f"(max_stable_lr = {bound_for(int(bsz[bad])):.6g})"
         )
-    meta["elapsed_s"] = time.perf_counter() - t0
+    meta = ExactInfo(elapsed_s=time.perf_counter() - t0, **info)
     return RiskCurve.from_schedule(lrs, rec, 0.5 * R, engine="exact", meta=meta)

@@ -56,10 +56,9 @@ def check_W(model: PowerLawModel, W) -> np.ndarray:
     return model.check_projection(W)
 
 
-def default_W(model: PowerLawModel, rng=None) -> np.ndarray:
-    """``W`` drawn from ``rng`` for random features; ``[I_M, 0]`` (top-M) otherwise."""
-    if model.features == "random":
-        return model.random_projection(rng)
+def top_W(model: PowerLawModel) -> np.ndarray:
+    """``[I_M, 0]``: top-M features as a feature matrix (random ones are drawn by
+    :meth:`fsltheory.PowerLawModel.seeded_projection`)."""
     if math.isinf(model.N):
         raise ValueError("N=inf is invalid for method='matrix': expected a finite N (W is M x N)")
     return np.eye(model.M, int(model.N))

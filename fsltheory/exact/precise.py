@@ -1,4 +1,4 @@
-"""The top-M recursion of reference §8.1 at ``dps`` significant digits (``method='mpmath'``).
+"""The top-M recursion of reference §8.1 at ``dps`` significant digits (``precision='mpmath'``).
 
 The full spectrum ``j = 1..M`` is run exactly as in the float64 engine, but
 
@@ -24,7 +24,7 @@ import math
 import mpmath
 import numpy as np
 
-from fsltheory.exact._recursion import DIVERGED
+from fsltheory.exact._numpy_recursion import DIVERGED
 from fsltheory.model import PowerLawModel
 
 __all__ = ["precise_recursion"]

@@ -48,11 +48,14 @@ factors.  :func:`fsltheory.fit_fsl` fits them by least squares, as B.1 does.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fsltheory._util.validate import check_in_interval
-from fsltheory.curve import RiskCurve, record_steps
+from fsltheory.curve import FSLInfo, RecordLike, RiskCurve, record_steps
 from fsltheory.fsl._loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
 from fsltheory.fsl.functions import (
     DIRECT_MAX,
@@ -63,7 +66,8 @@ from fsltheory.fsl.functions import (
     kernel_expsum,
     signal_function,
 )
-from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.model import PowerLawModel, check_model
+from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
 __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 
@@ -71,22 +75,26 @@ __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 TERMS = ("approx", "signal", "noise_signal", "noise_label")
 TIMES = ("physical", "intrinsic")
 METHODS = ("fast", "naive")
+#: ``K(t)`` or ``e(t)`` evaluated on an array of times
+Kernel = Callable[[np.ndarray], np.ndarray]
 
 
-def _check_choice(name: str, value, choices) -> str:
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
     return value
 
 
-def _kernel_function(model, kernel: str, t_max: float, rtol: float):
+def _kernel_function(model: PowerLawModel, kernel: str, t_max: float, rtol: float) -> Kernel:
     """``K`` as a direct callable (closed form or term-by-term sum; the naive reference)."""
     if kernel == "finite" and model.M > DIRECT_MAX:
         return kernel_expsum(model, "forgetting", kernel, t_max, rtol)
     return lambda t: forgetting_kernel(t, model, kernel)
 
 
-def _signal_values(model, kernel: str, t: np.ndarray, rtol: float, method: str) -> np.ndarray:
+def _signal_values(
+    model: PowerLawModel, kernel: str, t: np.ndarray, rtol: float, method: str
+) -> np.ndarray:
     """``e(t)``: closed form (proxy), compiled exponential sum (finite, fast) or the direct
     term-by-term sum (finite, naive; compressed beyond ``DIRECT_MAX`` modes)."""
     if kernel == "finite" and (method == "fast" or model.M > DIRECT_MAX):
@@ -95,7 +103,14 @@ def _signal_values(model, kernel: str, t: np.ndarray, rtol: float, method: str) 
     return signal_function(t, model, kernel)
 
 
-def _naive_physical(kern, T, u_lab, u_sig, rec, progress):
+def _naive_physical(
+    kern: Kernel,
+    T: np.ndarray,
+    u_lab: np.ndarray,
+    u_sig: np.ndarray,
+    rec: np.ndarray,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     from tqdm.std import tqdm
 
     lab = np.zeros(rec.size)
@@ -109,7 +124,15 @@ def _naive_physical(kern, T, u_lab, u_sig, rec, progress):
     return lab, sig
 
 
-def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
+def _naive_intrinsic(
+    kern: Kernel,
+    sig_fn: Kernel,
+    T: np.ndarray,
+    eta: np.ndarray,
+    gam: np.ndarray,
+    rec: np.ndarray,
+    progress: bool,
+) -> tuple[np.ndarray, np.ndarray]:
     """4-point Gauss-Legendre on every step, with ``K`` and ``e`` evaluated directly."""
     from tqdm.std import tqdm
 
@@ -129,8 +152,18 @@ def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
 
 
 def _compute_terms(
-    model, schedule, steps, batch, kernel, time, record, method, rtol, progress
-) -> tuple[dict, np.ndarray, np.ndarray, dict]:
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None,
+    batch: ArrayLike,
+    kernel: str,
+    time: str,
+    record: RecordLike,
+    method: str,
+    rtol: float,
+    progress: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, dict[str, Any]]:
+    check_model(model)
     _check_kernel(kernel)
     _check_finite_ok(model, kernel)
     _check_choice("time", time, TIMES)
@@ -142,6 +175,7 @@ def _compute_terms(
     T = np.concatenate([[0.0], np.cumsum(eta)])
     t_max = float(T[-1])
     meta = {"kernel": kernel, "time": time, "method": method, "rtol": rtol}
+    kern: Any  # an ExpSum ('fast', whose rates and weights the loops read) or a callable
     if method == "fast":
         kern = kernel_expsum(model, "forgetting", kernel, t_max, rtol)
         meta["nodes"] = len(kern)
@@ -197,14 +231,14 @@ def _compute_terms(
 
 
 def fsl_terms(
-    model,
-    schedule,
-    steps=None,
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
     kernel: str = "proxy",
     time: str = "physical",
-    record=None,
     method: str = "fast",
     rtol: float = 1e-10,
     progress: bool = False,
@@ -215,19 +249,19 @@ def fsl_terms(
     ----------
     model : PowerLawModel
         Supplies ``s, beta, sigma^2, M`` (and ``N``: ``approx`` is 0 when ``N == M``).
-    schedule : Schedule or array_like
+    schedule : Schedule, SPEC string or array_like
         Learning rates; a 1-d array gives ``eta_k`` directly.
     steps : int, optional
         Horizon ``K``; required for a parametric :class:`Schedule`.
     batch : float or array_like
         Batch size ``B`` (``> 0``), or one per step; ``gamma = eta / B`` (eq. 8).
+    record : None, int or array_like
+        Steps to report (:func:`fsltheory.curve.record_steps`).
     kernel : {'proxy', 'finite'}
         ``e, K = (1+t)^{-s}, (1+t)^{-(2-1/beta)}`` with ``delta ~ M^{-s beta}``, or the top-M
         sums ``e_M, K_M`` with the exact ``delta_M`` (:mod:`fsltheory.fsl.functions`).
     time : {'physical', 'intrinsic'}
         B.1's step sums, or the intrinsic-time integrals of eq. (9)/(11) (module docstring).
-    record : None, int or array_like
-        Steps to report (:func:`fsltheory.curve.record_steps`).
     method : {'fast', 'naive'}
         ``'fast'``: exponential-sum recursion, ``O(K q)`` with ``q ~ 50-300`` nodes.
         ``'naive'``: the direct ``O(K x len(record))`` double sum with ``K`` evaluated in
@@ -257,7 +291,7 @@ def fsl_terms(
     return terms
 
 
-def coefficients(coef) -> tuple[float, float, float, float]:
+def coefficients(coef: ArrayLike | None) -> tuple[float, float, float, float]:
     """``(c0, c1, c2, c3)`` from ``None`` (all ones), ``(c1, c2, c3)`` (``c0 = 1``) or 4 values."""
     if coef is None:
         return (1.0, 1.0, 1.0, 1.0)
@@ -268,19 +302,19 @@ def coefficients(coef) -> tuple[float, float, float, float]:
         raise ValueError(
             f"coef={coef!r} is invalid: expected None, (c1, c2, c3) or (c0, c1, c2, c3), finite"
         )
-    return tuple(c)
+    return (c[0], c[1], c[2], c[3])
 
 
 def fsl_curve(
-    model,
-    schedule,
-    steps=None,
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
     kernel: str = "proxy",
     time: str = "physical",
-    coef=None,
-    record=None,
+    coef: ArrayLike | None = None,
     method: str = "fast",
     rtol: float = 1e-10,
     progress: bool = False,
@@ -292,7 +326,7 @@ def fsl_curve(
     paper's B.1 does; pass ``(c1, c2, c3)`` (then ``c0 = 1``) or ``(c0, c1, c2, c3)``, e.g.
     from :func:`fsltheory.fit_fsl`.  With ``kernel='finite'`` the first-order Neumann
     truncation of the exact dynamics corresponds to ``coef=(0.5, 0.5, 0.5, 0.5)`` (the
-    factor 1/2 of eq. 3).
+    factor 1/2 of eq. 3).  ``meta`` is an :class:`fsltheory.curve.FSLInfo`.
 
     Examples
     --------
@@ -306,6 +340,6 @@ def fsl_curve(
     terms, eta, rec, meta = _compute_terms(
         model, schedule, steps, batch, kernel, time, record, method, rtol, progress
     )
-    risk = sum(ci * terms[name] for ci, name in zip(c, TERMS, strict=True))
-    meta["coef"] = c
-    return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=meta)
+    risk = sum((ci * terms[name] for ci, name in zip(c, TERMS, strict=True)), np.zeros(rec.size))
+    info = FSLInfo(coef=c, **meta)
+    return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=info)

@@ -13,14 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.optimize import nnls
 
 from fsltheory._util.validate import check_in_interval
-from fsltheory.curve import RiskCurve
-from fsltheory.fsl.evaluate import TERMS, TIMES, _check_choice, coefficients, fsl_terms
+from fsltheory.curve import FSLInfo, RiskCurve
+from fsltheory.fsl.evaluate import (
+    TERMS,
+    TIMES,
+    _check_choice,
+    coefficients,
+    fsl_terms,
+)
 from fsltheory.fsl.functions import _check_kernel
-from fsltheory.schedules import ArraySchedule, Schedule
-from fsltheory.schedules.inputs import learning_rates
+from fsltheory.model import PowerLawModel, check_model
+from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
+from fsltheory.schedules.inputs import ScheduleLike, learning_rates
 
 __all__ = ["FSLFit", "fit_fsl", "SOLVERS"]
 
@@ -69,7 +77,7 @@ class FSLFit:
         return (self.c0, *self.coef)
 
 
-def _horizon(target: RiskCurve, schedule, steps):
+def _horizon(target: RiskCurve, schedule: ScheduleLike, steps: int | None) -> int | None:
     """``steps`` for the schedule: given, the array length, or the target's last step."""
     if steps is not None or not isinstance(schedule, Schedule):
         return steps
@@ -80,11 +88,11 @@ def _horizon(target: RiskCurve, schedule, steps):
 
 def fit_fsl(
     target: RiskCurve,
-    model,
-    schedule,
-    steps=None,
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
     kernel: str = "proxy",
     skip: float = 0.01,
     time: str = "physical",
@@ -98,7 +106,7 @@ def fit_fsl(
         The curve to fit (e.g. :func:`fsltheory.expected_risk` or a Monte-Carlo mean), at any
         recorded steps; its ``intrinsic_time`` must match ``schedule``.
     model, schedule, steps, batch, kernel, time
-        As for :func:`fsltheory.fsl_terms`.  With a parametric schedule and ``steps=None``
+        As for :func:`fsltheory.fsl_terms` (``schedule`` may be a SPEC string).  With a parametric schedule and ``steps=None``
         the horizon is the target's last recorded step.
     skip : float
         Fraction of the horizon ``K`` left out at the start: steps ``k >= skip K`` (and
@@ -121,10 +129,13 @@ def fit_fsl(
     """
     if not isinstance(target, RiskCurve):
         raise ValueError(f"target={type(target).__name__} is invalid: expected a RiskCurve")
+    check_model(model)
     _check_kernel(kernel)
     _check_choice("time", time, TIMES)
     _check_choice("solver", solver, SOLVERS)
     skip = check_in_interval("skip", skip, 0.0, 1.0, closed="left")
+    if isinstance(schedule, str):
+        schedule = parse_schedule(schedule)  # parsed here: its horizon may come from target
     steps = _horizon(target, schedule, steps)
     eta, K = learning_rates(schedule, steps)
     step = np.asarray(target.step, dtype=np.int64)
@@ -155,9 +166,9 @@ def fit_fsl(
         sol = np.linalg.lstsq(Xs, y[sel], rcond=None)[0]
     else:
         sol = nnls(Xs, y[sel])[0]
-    c = np.zeros(len(TERMS))
-    c[used] = sol / scale
-    c = coefficients(c)
+    raw = np.zeros(len(TERMS))
+    raw[used] = sol / scale
+    c = coefficients(raw)
     fitted = A @ np.asarray(c)
     rel = np.abs(fitted[sel] - y[sel]) / y[sel]
     curve = RiskCurve.from_schedule(
@@ -165,7 +176,7 @@ def fit_fsl(
         step,
         fitted,
         engine="fsl",
-        meta={"kernel": kernel, "time": time, "coef": c, "fit": solver, "window": window},
+        meta=FSLInfo(kernel=kernel, time=time, coef=c, fit=solver, window=window),
     )
     return FSLFit(
         coef=tuple(c[1:]),

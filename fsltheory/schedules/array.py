@@ -21,7 +21,7 @@ class ArraySchedule(Schedule):
     ``peak`` is taken from the array; the horizon must equal the array's length.
     """
 
-    values: np.ndarray = field(default=None, compare=False, repr=False)
+    values: np.ndarray = field(default_factory=lambda: np.empty(0), compare=False, repr=False)
     source: str = ""
 
     name = "array"

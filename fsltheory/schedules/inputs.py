@@ -9,16 +9,24 @@ classes it imports are numeric (their symbolic side is loaded only by
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fsltheory._util.validate import check_greater, check_int, check_lr_array
 from fsltheory.schedules.base import Schedule
 from fsltheory.schedules.spec import parse_schedule
 
-__all__ = ["learning_rates", "batch_sizes"]
+__all__ = ["learning_rates", "batch_sizes", "ScheduleLike"]
+
+#: what every ``schedule`` argument accepts: a schedule, a SPEC string or the rates
+ScheduleLike: TypeAlias = Schedule | str | ArrayLike
 
 
-def learning_rates(schedule, steps=None, *, name: str = "schedule") -> tuple[np.ndarray, int]:
+def learning_rates(
+    schedule: ScheduleLike, steps: int | None = None, *, name: str = "schedule"
+) -> tuple[np.ndarray, int]:
     """``(eta_0..eta_{K-1}, K)`` from a :class:`Schedule`, a SPEC string or a 1-d array.
 
     ``steps`` is required for a parametric schedule; for an array (or an
@@ -45,7 +53,7 @@ def learning_rates(schedule, steps=None, *, name: str = "schedule") -> tuple[np.
     return lrs, lrs.size
 
 
-def batch_sizes(batch, steps: int, *, integer: bool = True) -> np.ndarray:
+def batch_sizes(batch: ArrayLike, steps: int, *, integer: bool = True) -> np.ndarray:
     """Per-step batch sizes ``B_k``, ``k < steps``, from a number or an array of that length.
 
     ``integer=True`` (SGD and its exact moments) asks for integers ``>= 1`` and returns

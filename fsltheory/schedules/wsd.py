@@ -66,7 +66,8 @@ class WSD(Schedule):
 
     def phases(self, n: int) -> tuple[int, int]:
         """``(K1, K2)``: stable and decay step counts for a post-warmup horizon ``n``."""
-        k2 = min(n, max(1, round(self.decay * n)))
+        decay = float(self.decay)  # type: ignore[arg-type]  # set by __post_init__
+        k2 = min(n, max(1, round(decay * n)))
         return n - k2, k2
 
     def _decay_profile(self, v: np.ndarray) -> np.ndarray:

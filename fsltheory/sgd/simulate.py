@@ -20,17 +20,20 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import mpmath
 import numpy as np
+from numpy.typing import ArrayLike
 from tqdm.std import tqdm
 
+from fsltheory._util.errors import DivergenceError
+from fsltheory._util.rng import RNGLike, root_seed
 from fsltheory._util.validate import check_int
-from fsltheory.curve import RiskCurve, record_steps
-from fsltheory.schedules.inputs import batch_sizes, learning_rates
+from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
+from fsltheory.model import PowerLawModel, check_model
+from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 from fsltheory.sgd import _loops
 from fsltheory.sgd.normal import ZIG_F, ZIG_R, ZIG_X
 from fsltheory.sgd.precise import precise_run
-from fsltheory.sgd.streams import projection_generator, root_seed, run_state
+from fsltheory.sgd.streams import run_state
 
 __all__ = ["simulate_sgd", "SGDDivergenceError"]
 
@@ -39,18 +42,18 @@ _HOLD = 1 << 23
 PRECISIONS = ("float64", "mpmath")
 
 
-class SGDDivergenceError(FloatingPointError, ValueError):
+class SGDDivergenceError(DivergenceError):
     """An SGD run overflowed: raised with the step index instead of returning inf/nan."""
 
 
-def _projection(model, W, seed):
+def _projection(model: PowerLawModel, W: ArrayLike | None, seed: int) -> np.ndarray | None:
     """The trained-feature map: ``None`` for top-M, else a validated ``W`` (M x N)."""
     if model.features == "top":
         if W is not None:
             raise ValueError("W is invalid for features='top': pass W=None")
         return None
     if W is None:
-        return model.random_projection(projection_generator(seed))
+        return model.seeded_projection(seed)[0]
     return np.array(model.check_projection(W))  # a private copy: the runs never alias W
 
 
@@ -65,7 +68,15 @@ def _diverged(run: int, k: int, lrs: np.ndarray, bsz: np.ndarray) -> SGDDivergen
 class _Problem:
     """Everything a run needs, prepared once (float64 arrays in the kernels' layout)."""
 
-    def __init__(self, model, W, lrs, bsz, slot, n_rec):
+    def __init__(
+        self,
+        model: PowerLawModel,
+        W: np.ndarray | None,
+        lrs: np.ndarray,
+        bsz: np.ndarray,
+        slot: np.ndarray,
+        n_rec: int,
+    ) -> None:
         self.model, self.W, self.lrs, self.bsz = model, W, lrs, bsz
         self.slot, self.n_rec = slot, n_rec
         if W is None:
@@ -86,17 +97,19 @@ class _Problem:
         if self.W is None:
             M = self.model.M
             w = -np.sqrt(self.lam) * self.theta  # whitened v_0 - theta* at v_0 = 0
-            ws = (np.empty(M + 1), np.empty(M))
+            ws_top = (np.empty(M + 1), np.empty(M))
             k = _loops.topm_run(
-                state, w, self.lam, self.tail, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
-            )
+                state, w, self.lam, self.tail, self.c, self.lrs, self.bsz, self.slot, out,
+                *ws_top, *zig,
+            )  # fmt: skip
         else:
             N = self.A.shape[1]
             v = np.zeros(self.model.M)
-            ws = (np.empty(N), np.empty(N), np.empty(N + 1))
+            ws_rand = (np.empty(N), np.empty(N), np.empty(N + 1))
             k = _loops.randm_run(
-                state, v, self.A, self.t, self.c, self.lrs, self.bsz, self.slot, out, *ws, *zig
-            )
+                state, v, self.A, self.t, self.c, self.lrs, self.bsz, self.slot, out,
+                *ws_rand, *zig,
+            )  # fmt: skip
         if k >= 0:
             raise _diverged(r, k, self.lrs, self.bsz)
 
@@ -112,16 +125,17 @@ class _Problem:
 
 
 def simulate_sgd(
-    model,
-    schedule,
-    steps=None,
+    model: PowerLawModel,
+    schedule: ScheduleLike,
+    steps: int | None = None,
     *,
-    batch=1,
+    batch: ArrayLike = 1,
+    record: RecordLike = None,
+    rng: RNGLike = None,
+    W: ArrayLike | None = None,
     runs: int = 1000,
-    rng=None,
-    record=None,
-    W=None,
     precision: str = "float64",
+    dps: int = 30,
     chunk: int | None = None,
     progress: bool = False,
     keep_runs: bool = False,
@@ -145,23 +159,26 @@ def simulate_sgd(
     ----------
     model : PowerLawModel
         Spectrum, target, noise, width and feature type.
-    schedule : Schedule or array_like
+    schedule : Schedule, SPEC string or array_like
         Learning rates ``eta_0..eta_{K-1}``: a schedule (with ``steps``) or a 1-d array.
     steps : int, optional
         Horizon ``K``; defaults to the length of an array (must match it if given).
     batch : int or array_like of int
         Batch size ``B >= 1``, or per-step sizes ``B_k`` (length ``steps``).
-    runs : int
-        Number of independent runs (``>= 1``).
+    record : None, int or array_like
+        Steps to record, see :func:`fsltheory.curve.record_steps` (``None``: every step).
     rng : numpy.random.Generator, int or None
         An int is the simulation's seed; otherwise a seed is drawn from the generator.
         The seed used is ``meta["seed"]``; passing it back reproduces the curve exactly.
-    record : None, int or array_like
-        Steps to record, see :func:`fsltheory.curve.record_steps` (``None``: every step).
     W : ndarray, optional
-        Random-M projection ``(M, N)``; drawn from the seed when omitted (``meta["W"]``).
+        Random-M projection ``(M, N)``; when omitted, ``model.seeded_projection(seed)``
+        (``meta["W"]``), the matrix :func:`fsltheory.expected_risk` uses for that seed.
+    runs : int
+        Number of independent runs (``>= 1``).
     precision : {'float64', 'mpmath'}
-        ``'mpmath'`` replays the same draws at ``max(30, mp.dps)`` digits (tiny models).
+        ``'mpmath'`` replays the same draws at ``dps`` digits (tiny models).
+    dps : int
+        Decimal digits (``>= 15``) for ``precision='mpmath'``.
     chunk : int, optional
         Runs held in memory at once (default: as many as fit in ~64 MiB of curves).  It
         does not change the random draws; the mean may differ in the last bits.
@@ -174,7 +191,8 @@ def simulate_sgd(
     -------
     RiskCurve
         ``excess_risk`` = mean over runs, ``excess_risk_se`` = sample standard deviation
-        (``ddof=1``) over ``sqrt(runs)`` (``nan`` when ``runs == 1``), ``engine='sgd'``.
+        (``ddof=1``) over ``sqrt(runs)`` (``nan`` when ``runs == 1``), ``engine='sgd'``;
+        ``meta`` is an :class:`fsltheory.curve.SGDInfo`.
 
     Raises
     ------
@@ -192,6 +210,7 @@ def simulate_sgd(
     >>> c.step.tolist(), bool(c.excess_risk[-1] < c.excess_risk[0])
     ([0, 1, 6, 34, 200], True)
     """
+    check_model(model)
     lrs, steps = learning_rates(schedule, steps)
     bsz = batch_sizes(batch, steps)
     runs = check_int("runs", runs, 1)
@@ -208,7 +227,7 @@ def simulate_sgd(
     slot = np.full(steps + 1, -1, dtype=np.int64)
     slot[rec] = np.arange(n_rec)
     prob = _Problem(model, W, lrs, bsz, slot, n_rec)
-    dps = max(30, mpmath.mp.dps)
+    dps = check_int("dps", dps, 15)
 
     n_seen, mean, m2 = 0, np.zeros(n_rec), np.zeros(n_rec)
     kept = []
@@ -221,7 +240,7 @@ def simulate_sgd(
                 r1 = min(runs, r0 + chunk)
                 block = np.empty((r1 - r0, n_rec))
 
-                def one(r, block=block, r0=r0):
+                def one(r: int, block: np.ndarray = block, r0: int = r0) -> None:
                     if stop.is_set():  # a run already failed: skip the rest
                         return
                     try:
@@ -254,19 +273,15 @@ def simulate_sgd(
         se = np.sqrt(m2 / (runs - 1) / runs)
     else:
         se = np.full(n_rec, np.nan)
-    meta = {
-        "runs": runs,
-        "seed": seed,
-        "precision": precision,
-        "features": model.features,
-        "batch": int(bsz[0]) if np.all(bsz == bsz[0]) else bsz.copy(),
-        "chunk": chunk,
-        "bit_generator": "xoshiro256++/ziggurat",
-    }
-    if precision == "mpmath":
-        meta["dps"] = dps
-    if W is not None:
-        meta["W"] = W
-    if keep_runs:
-        meta["per_run"] = np.concatenate(kept, axis=0)
+    meta = SGDInfo(
+        runs=runs,
+        seed=seed,
+        precision=precision,
+        features=model.features,
+        batch=int(bsz[0]) if np.all(bsz == bsz[0]) else bsz.copy(),
+        chunk=chunk,
+        dps=dps if precision == "mpmath" else None,
+        W=W,
+        per_run=np.concatenate(kept, axis=0) if keep_runs else None,
+    )
     return RiskCurve.from_schedule(lrs, rec, mean, excess_risk_se=se, engine="sgd", meta=meta)
