@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import COMPRESSED, F64, STABLE_RADIUS
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fsltheory import (
@@ -112,6 +112,9 @@ def test_random_features_draw_W_from_rng():
     frac=st.floats(0.01, 0.7),
     family=st.sampled_from(["constant", "exp", "wsd", "cyclic"]),
 )
+# a hard task (s beta << beta - 1) without label noise: the first update's multiplicative noise
+# on the large high-index target outweighs what it learns, and E_1 = 1.0008 E_0
+@example(beta=2.0, s=0.109375, sigma2=0.0, M=100, frac=0.5, family="constant")
 def test_compressed_equals_full_property(beta, s, sigma2, M, frac, family):
     model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=M)
     peak = frac * max_stable_lr(model)
@@ -127,7 +130,11 @@ def test_compressed_equals_full_property(beta, s, sigma2, M, frac, family):
     # invariants: starts at E(0), stays above the untrained tail, bounded under the bound
     assert comp.excess_risk[0] == pytest.approx(model.initial_excess_risk(), rel=F64)
     assert np.all(comp.excess_risk >= 0.5 * model.tail_error())
-    assert np.all(comp.excess_risk <= comp.excess_risk[0] + model.sigma2)
+    # Under the stability bound the moments contract in the long run, so the run ends below
+    # E_0 + sigma^2; the map is not a contraction step by step, so the risk may first rise a
+    # little (the @example above: +0.08%): 1% bounds that transient on this whole domain.
+    assert comp.excess_risk[-1] <= comp.excess_risk[0] + model.sigma2
+    assert np.all(comp.excess_risk <= 1.01 * (comp.excess_risk[0] + model.sigma2))
 
 
 def test_schedule_array_and_spec_give_the_same_curve():
