@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
+from fsltheory._util.validate import check_choice
 from fsltheory.model import PowerLawModel
 from fsltheory.schedules import Schedule
 
@@ -259,8 +260,7 @@ def measure_scaling(
     ``log_power`` is the predicted exponent of the budget's logarithm, so the fitted slope
     estimates the predicted power of the budget itself.
     """
-    if budget not in ("data", "compute"):
-        raise ValueError(f"budget={budget!r} is invalid: expected 'data' or 'compute'")
+    check_choice("budget", budget, ("data", "compute"))
     pts = []
     for b in budgets:
         if budget == "data":

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import zeta
 
 from fsltheory._util.rng import as_generator
-from fsltheory._util.validate import check_at_least, check_greater, check_int
+from fsltheory._util.validate import check_at_least, check_choice, check_greater, check_int
 
 __all__ = ["PowerLawModel"]
 
@@ -78,8 +78,7 @@ class PowerLawModel:
             if n < self.M:
                 raise ValueError(f"N={n!r} is invalid: expected N >= M = {self.M} (or N=inf)")
             object.__setattr__(self, "N", n)
-        if self.features not in ("top", "random"):
-            raise ValueError(f"features={self.features!r} is invalid: expected 'top' or 'random'")
+        check_choice("features", self.features, ("top", "random"))
         if self.features == "random" and math.isinf(self.N):
             raise ValueError("N=inf is invalid for features='random': expected a finite N >= M")
 

@@ -51,13 +51,13 @@ import math
 
 import numpy as np
 
-from fsltheory._util.validate import check_in_interval
+from fsltheory._util.validate import check_choice, check_in_interval
 from fsltheory.curve import RiskCurve, record_steps
 from fsltheory.fsl._loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
 from fsltheory.fsl.functions import (
     DIRECT_MAX,
+    KERNELS,
     _check_finite_ok,
-    _check_kernel,
     approximation_error,
     forgetting_kernel,
     kernel_expsum,
@@ -71,12 +71,6 @@ __all__ = ["fsl_curve", "fsl_terms", "TERMS", "TIMES", "METHODS"]
 TERMS = ("approx", "signal", "noise_signal", "noise_label")
 TIMES = ("physical", "intrinsic")
 METHODS = ("fast", "naive")
-
-
-def _check_choice(name: str, value, choices) -> str:
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
-    return value
 
 
 def _kernel_function(model, kernel: str, t_max: float, rtol: float):
@@ -131,10 +125,10 @@ def _naive_intrinsic(kern, sig_fn, T, eta, gam, rec, progress):
 def _compute_terms(
     model, schedule, steps, batch, kernel, time, record, method, rtol, progress
 ) -> tuple[dict, np.ndarray, np.ndarray, dict]:
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
-    _check_choice("time", time, TIMES)
-    _check_choice("method", method, METHODS)
+    check_choice("time", time, TIMES)
+    check_choice("method", method, METHODS)
     rtol = check_in_interval("rtol", rtol, 1e-14, 1e-2)
     eta, K = learning_rates(schedule, steps)
     b = batch_sizes(batch, K, integer=False)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import nnls
 
-from fsltheory._util.validate import check_in_interval
+from fsltheory._util.validate import check_choice, check_in_interval
 from fsltheory.curve import RiskCurve
-from fsltheory.fsl.evaluate import TERMS, TIMES, _check_choice, coefficients, fsl_terms
-from fsltheory.fsl.functions import _check_kernel
+from fsltheory.fsl.evaluate import TERMS, TIMES, coefficients, fsl_terms
+from fsltheory.fsl.functions import KERNELS
 from fsltheory.schedules import ArraySchedule, Schedule
 from fsltheory.schedules.inputs import learning_rates
 
@@ -121,9 +121,9 @@ def fit_fsl(
     """
     if not isinstance(target, RiskCurve):
         raise ValueError(f"target={type(target).__name__} is invalid: expected a RiskCurve")
-    _check_kernel(kernel)
-    _check_choice("time", time, TIMES)
-    _check_choice("solver", solver, SOLVERS)
+    check_choice("kernel", kernel, KERNELS)
+    check_choice("time", time, TIMES)
+    check_choice("solver", solver, SOLVERS)
     skip = check_in_interval("skip", skip, 0.0, 1.0, closed="left")
     steps = _horizon(target, schedule, steps)
     eta, K = learning_rates(schedule, steps)

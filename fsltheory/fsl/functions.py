@@ -51,7 +51,12 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import gammaln
 
-from fsltheory._util.validate import check_at_least, check_greater, check_in_interval
+from fsltheory._util.validate import (
+    check_at_least,
+    check_choice,
+    check_greater,
+    check_in_interval,
+)
 
 __all__ = [
     "KERNELS",
@@ -75,12 +80,6 @@ _GL_NODES = 12
 _GL_PANEL = 2.0
 #: signal_function / forgetting_kernel sum term by term up to this many modes
 DIRECT_MAX = 2048
-
-
-def _check_kernel(kernel: str) -> str:
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel={kernel!r} is invalid: expected one of {KERNELS}")
-    return kernel
 
 
 @dataclass(frozen=True)
@@ -309,7 +308,7 @@ def _check_finite_ok(model, kernel: str) -> None:
 def kernel_expsum(model, which: str, kernel: str, t_max: float, rtol: float = 1e-10) -> ExpSum:
     """The :class:`ExpSum` of ``e``/``e_M`` (``which='signal'``) or ``K``/``K_M``
     (``which='forgetting'``) for ``model``, accurate on ``[0, t_max]``."""
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     a, p = _exponents(model, which)
     if kernel == "proxy":
@@ -318,7 +317,7 @@ def kernel_expsum(model, which: str, kernel: str, t_max: float, rtol: float = 1e
 
 
 def _evaluate(model, which: str, t, kernel: str) -> np.ndarray:
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     t = np.asarray(t, dtype=float)
     if t.size and (not np.all(np.isfinite(t)) or t.min() < 0):
@@ -357,7 +356,7 @@ def approximation_error(model, kernel: str = "proxy") -> float:
     With ``N == M`` there are no untrained features, so both are ``0`` (the paper's B.1
     setting ``M = N = 128`` has no approximation term).
     """
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     if model.N == model.M:
         return 0.0
