@@ -6,7 +6,8 @@ past is ``sum_q w_q S_q(k)`` with per-node states that obey a one-step recursion
 decays by ``exp(-rho_q eta_k)`` across step ``k`` and then receives that step's input.
 
 The loops are dominated by those ``q`` exponentials per step, computed with the shared
-vectorisable exponential of :mod:`fsltheory._util.vexp`.
+vectorisable exponential of :mod:`fsltheory._util.vexp`; the decay and record scaffolding
+they share with the surrogate sums and the exact engine is :mod:`fsltheory._util.loops`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fsltheory._util.loops import decay_into, record_pair, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
-from fsltheory._util.vexp import vexp_into as _vexp
 
 __all__ = ["physical_sums", "physical_sums_shared", "intrinsic_sums", "expsum_values"]
 
@@ -25,29 +26,14 @@ def expsum_values(weights, rates, t):
     """``f(t_i) = sum_q w_q exp(-rho_q t_i)`` for every ``t_i >= 0`` (``O(len(t) q)``)."""
     q = rates.size
     out = np.empty(t.size)
-    x = np.empty(q)
-    d = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, d, bits, fb = scratch(q)
     for i in range(t.size):
-        for j in range(q):
-            x[j] = -rates[j] * t[i]
-        _vexp(x, d, bits, fb)
+        decay_into(rates, t[i], x, d, bits, fb)
         acc = 0.0
         for j in range(q):
             acc += weights[j] * d[j]
         out[i] = acc
     return out
-
-
-@njit(cache=True)
-def _emit(states_a, states_b, weights):
-    a = 0.0
-    b = 0.0
-    for j in range(weights.size):
-        a += weights[j] * states_a[j]
-        b += weights[j] * states_b[j]
-    return a, b
 
 
 @njit(cache=True, fastmath=_FM, error_model="numpy")
@@ -64,25 +50,18 @@ def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     R = rec.size
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):
-        while r < R and rec[r] == k:
-            out_lab[r], out_sig[r] = _emit(s_lab, s_sig, weights)
-            r += 1
+        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
         if r == R or k == K:
             break
         e = eta[k]
         if e != last:
-            for j in range(q):
-                x[j] = -rates[j] * e
-            _vexp(x, dec, bits, fb)
+            decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
         us = u_signal[k]
@@ -117,10 +96,7 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
     D = np.ones(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     out_e = np.zeros(R)
@@ -128,17 +104,14 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     r = 0
     for k in range(K + 1):
         ek = _dot(sig_weights, D)
-        while r < R and rec[r] == k:
-            out_lab[r], out_sig[r] = _emit(s_lab, s_sig, weights)
-            out_e[r] = ek
-            r += 1
+        r0 = r
+        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
+        out_e[r0:r] = ek
         if r == R or k == K:
             break
         e = eta[k]
         if e != last:
-            for j in range(q):
-                x[j] = -rates[j] * e
-            _vexp(x, dec, bits, fb)
+            decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
         us = ek * ul
@@ -200,27 +173,21 @@ def intrinsic_sums(eta, gam, cubic, rates, weights, rec):
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
     y = np.empty(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     ps = np.empty((4, q))
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):
-        while r < R and rec[r] == k:
-            out_lab[r], out_sig[r] = _emit(s_lab, s_sig, weights)
-            r += 1
+        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
         if r == R or k == K:
             break
         e = eta[k]
         if e != last:
             for j in range(q):
                 y[j] = rates[j] * e
-                x[j] = -y[j]
-            _vexp(x, dec, bits, fb)
+            decay_into(rates, e, x, dec, bits, fb)
             _psi(y, dec, ps)
             last = e
         g = gam[k] * e

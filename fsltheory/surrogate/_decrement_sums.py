@@ -62,6 +62,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from fsltheory._util.laplace import gamma_weights, trapezoid_step
+from fsltheory._util.loops import count_true, decay_into, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
 from fsltheory._util.vexp import vexp_into as _exp
 
@@ -197,6 +198,19 @@ def _decay_table(gap, z):
     return out
 
 
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _event_decay(i, gap, r, table, use_table, x, e, ib, fb):
+    """``e = exp(-r gap[i])``, the decay of every rate since the previous event: read from
+    the cached table, zero before the first event (``gap = inf``), else computed."""
+    if use_table:
+        for j in range(r.size):
+            e[j] = table[i, j]
+    elif gap[i] == np.inf:
+        e[:] = 0.0
+    else:
+        decay_into(r, gap[i], x, e, ib, fb)
+
+
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     """H[m, j, i] over wanted events i: sum_k amps[m, k] exp(-r_j Delta_{k, t_i}).
@@ -205,28 +219,14 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     """
     nm, ne = amps.shape
     q = z.size
-    nobs = 0
-    for i in range(ne):
-        if is_obs[i]:
-            nobs += 1
+    nobs = count_true(is_obs)
     out = np.zeros((nm, q, nobs))
     r = np.exp(z)
     H = np.zeros((nm, q))
-    x = np.empty(q)
-    e = np.empty(q)
-    ib = np.empty(q, np.int64)
-    fb = ib.view(np.float64)
+    x, e, ib, fb = scratch(q)
     o = 0
     for i in range(ne):
-        if use_table:
-            for j in range(q):
-                e[j] = table[i, j]
-        elif gap[i] == np.inf:
-            e[:] = 0.0
-        else:
-            for j in range(q):
-                x[j] = -r[j] * gap[i]
-            _exp(x, e, ib, fb)
+        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for m in range(nm):
             for j in range(q):
                 H[m, j] *= e[j]
@@ -282,10 +282,7 @@ def _weighted_sums(
     """
     ne = amp.size
     q = z.size
-    nobs = 0
-    for i in range(ne):
-        if is_obs[i]:
-            nobs += 1
+    nobs = count_true(is_obs)
     nout = 4 if derivs else 1
     out = np.zeros((nout, q, nobs))
     r = np.exp(z)
@@ -293,22 +290,11 @@ def _weighted_sums(
     H1 = np.zeros(q)
     H2 = np.zeros(q)
     H3 = np.zeros(q)
-    x = np.empty(q)
-    e = np.empty(q)
+    x, e, ib, fb = scratch(q)
     W = np.empty(q)
-    ib = np.empty(q, np.int64)
-    fb = ib.view(np.float64)
     o = 0
     for i in range(ne):
-        if use_table:
-            for j in range(q):
-                e[j] = table[i, j]
-        elif gap[i] == np.inf:
-            e[:] = 0.0
-        else:
-            for j in range(q):
-                x[j] = -r[j] * gap[i]
-            _exp(x, e, ib, fb)
+        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for j in range(q):
             H0[j] *= e[j]
         if derivs:

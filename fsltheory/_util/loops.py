@@ -1,0 +1,73 @@
+"""Scaffolding shared by the numba hot loops (FSL evaluator, surrogate sums, exact engine).
+
+Every exponential-sum recursion in the package has the same skeleton: per-rate states that
+decay by ``exp(-rho_q dt)`` between two visited steps, then receive that step's input, and
+that are reduced and written out at the wanted steps.  The pieces that do not depend on
+what the states receive live here, once; the loops keep only their own update.  All are
+``inline="always"``: numba splices them into the caller's IR, so the loops compile to what
+they were when the pieces were written out by hand (scripts/bench_core.py,
+scripts/bench_surrogate.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from fsltheory._util.vexp import FASTMATH, vexp_into
+
+__all__ = ["scratch", "decay_into", "record_pair", "record_value", "count_true"]
+
+
+@njit(cache=True, inline="always")
+def scratch(q):
+    """Workspace of :func:`decay_into` for ``q`` rates: ``(x, out, bits, fbits)``."""
+    x = np.empty(q)
+    out = np.empty(q)
+    bits = np.empty(q, np.int64)
+    return x, out, bits, bits.view(np.float64)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def decay_into(rates, dt, x, out, bits, fbits):
+    """``out[j] = exp(-rates[j] dt)`` for every rate (vectorised, :func:`vexp_into`)."""
+    for j in range(rates.size):
+        x[j] = -rates[j] * dt
+    vexp_into(x, out, bits, fbits)
+
+
+@njit(cache=True, inline="always")
+def record_pair(rec, r, k, out_a, out_b, s_a, s_b, weights):
+    """Write ``weights @ s_a`` and ``weights @ s_b`` into every slot ``r`` with ``rec[r] == k``.
+
+    ``rec`` is sorted; returns the next slot.
+    """
+    while r < rec.size and rec[r] == k:
+        a = 0.0
+        b = 0.0
+        for j in range(weights.size):
+            a += weights[j] * s_a[j]
+            b += weights[j] * s_b[j]
+        out_a[r] = a
+        out_b[r] = b
+        r += 1
+    return r
+
+
+@njit(cache=True, inline="always")
+def record_value(rec, r, k, out, value):
+    """Write ``value`` into every slot ``r`` with ``rec[r] == k`` (sorted ``rec``); next slot."""
+    while r < rec.size and rec[r] == k:
+        out[r] = value
+        r += 1
+    return r
+
+
+@njit(cache=True, inline="always")
+def count_true(mask):
+    """Number of true entries of a boolean array."""
+    n = 0
+    for i in range(mask.size):
+        if mask[i]:
+            n += 1
+    return n
