@@ -36,6 +36,12 @@ def expsum_values(weights, rates, t):
     return out
 
 
+@njit(cache=True, inline="always")
+def _pair_buffers(q, R):
+    """Zeroed label/signal states (``q`` rates) and outputs (``R`` records)."""
+    return np.zeros(q), np.zeros(q), np.zeros(R), np.zeros(R)
+
+
 @njit(cache=True, fastmath=_FM, error_model="numpy")
 def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     """``sum_{i<k} K(T_k - T_{i+1}) u_i`` for ``u = u_label, u_signal`` at steps ``rec``.
@@ -48,11 +54,8 @@ def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     K = eta.size
     q = rates.size
     R = rec.size
-    s_lab = np.zeros(q)
-    s_sig = np.zeros(q)
+    s_lab, s_sig, out_lab, out_sig = _pair_buffers(q, R)
     x, dec, bits, fb = scratch(q)
-    out_lab = np.zeros(R)
-    out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):
@@ -93,12 +96,9 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     K = eta.size
     q = rates.size
     R = rec.size
-    s_lab = np.zeros(q)
-    s_sig = np.zeros(q)
+    s_lab, s_sig, out_lab, out_sig = _pair_buffers(q, R)
     D = np.ones(q)
     x, dec, bits, fb = scratch(q)
-    out_lab = np.zeros(R)
-    out_sig = np.zeros(R)
     out_e = np.zeros(R)
     last = -1.0
     r = 0
@@ -170,13 +170,10 @@ def intrinsic_sums(eta, gam, cubic, rates, weights, rec):
     K = eta.size
     q = rates.size
     R = rec.size
-    s_lab = np.zeros(q)
-    s_sig = np.zeros(q)
+    s_lab, s_sig, out_lab, out_sig = _pair_buffers(q, R)
     y = np.empty(q)
     x, dec, bits, fb = scratch(q)
     ps = np.empty((4, q))
-    out_lab = np.zeros(R)
-    out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):

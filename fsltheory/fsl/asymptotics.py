@@ -28,7 +28,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from fsltheory._util.validate import check_at_least, check_choice, check_greater
+from fsltheory._util.validate import check_at_least, check_greater
 from fsltheory.fsl.integrals import (
     SYMBOLS,
     PowerSum,
@@ -157,7 +157,10 @@ class KernelAsymptotic:
             raise ValueError(f"values for {sorted(missing)} are required to evaluate {which!r}")
         subs = {}
         for key, val in values.items():
-            check_choice("the name of a value", key, _EVAL_NAMES)
+            if key not in _EVAL_NAMES:  # an unknown keyword, not a bad value: no check_choice
+                raise ValueError(
+                    f"{key}={val!r} is invalid: expected a value for one of {_EVAL_NAMES}"
+                )
             if key == "beta":
                 v = check_greater("beta", val, 1.0)
             elif key == "M":

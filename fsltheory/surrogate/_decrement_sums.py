@@ -292,6 +292,9 @@ def _weighted_sums(
     H3 = np.zeros(q)
     x, e, ib, fb = scratch(q)
     W = np.empty(q)
+    Hs = (H0, H1, H2, H3)
+    work = (x, W, ib, fb)
+    law = (p, lgam, psi, h)
     o = 0
     for i in range(ne):
         _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
@@ -305,28 +308,7 @@ def _weighted_sums(
         a = amp[i]
         live = a != 0.0 and v[i] > 0.0
         if live and own:
-            _add_term(
-                H0,
-                H1,
-                H2,
-                H3,
-                x,
-                W,
-                ib,
-                fb,
-                z,
-                r,
-                ell[i],
-                v[i],
-                etaw[i],
-                dell[i],
-                a,
-                p,
-                lgam,
-                psi,
-                h,
-                derivs,
-            )
+            _add_term(Hs, work, z, r, ell[i], v[i], etaw[i], dell[i], a, law, derivs)
         if is_obs[i]:
             for j in range(q):
                 out[0, j, o] = H0[j]
@@ -337,34 +319,20 @@ def _weighted_sums(
                     out[3, j, o] = H3[j]
             o += 1
         if live and not own:
-            _add_term(
-                H0,
-                H1,
-                H2,
-                H3,
-                x,
-                W,
-                ib,
-                fb,
-                z,
-                r,
-                ell[i],
-                v[i],
-                0.0,
-                dell[i],
-                a,
-                p,
-                lgam,
-                psi,
-                h,
-                derivs,
-            )
+            _add_term(Hs, work, z, r, ell[i], v[i], 0.0, dell[i], a, law, derivs)
     return out
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta, dell, a, p, lgam, psi, h, derivs):
-    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta)`` (and derivatives) to every rate."""
+def _add_term(Hs, work, z, r, ell, v, eta, dell, a, law, derivs):
+    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta)`` (and derivatives) to every rate.
+
+    ``Hs = (H0, H1, H2, H3)`` are the value and derivative states, ``work = (x, W, ib, fb)``
+    workspace, ``law = (p, log Gamma(p), digamma(p), h)``.
+    """
+    H0, H1, H2, H3 = Hs
+    x, W, ib, fb = work
+    p, lgam, psi, h = law
     q = z.size
     for j in range(q):
         x[j] = p * (z[j] - ell) - r[j] * (v + eta) - lgam
