@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from fsltheory._util.loops import decay_into, record_pair, scratch
+from fsltheory._util.loops import decay_into, reduce_pair, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
 
 __all__ = ["physical_sums", "physical_sums_shared", "intrinsic_sums", "expsum_values"]
@@ -59,11 +59,13 @@ def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     last = -1.0
     r = 0
     for k in range(K + 1):
-        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
+        while r < R and rec[r] == k:
+            out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
+            r += 1
         if r == R or k == K:
             break
         e = eta[k]
-        if e != last:
+        if e != last:  # reuse the factors while eta repeats (constant, WSD-stable phases)
             decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
@@ -104,13 +106,14 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     r = 0
     for k in range(K + 1):
         ek = _dot(sig_weights, D)
-        r0 = r
-        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
-        out_e[r0:r] = ek
+        while r < R and rec[r] == k:
+            out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
+            out_e[r] = ek
+            r += 1
         if r == R or k == K:
             break
         e = eta[k]
-        if e != last:
+        if e != last:  # reuse the factors while eta repeats (constant, WSD-stable phases)
             decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
@@ -177,7 +180,9 @@ def intrinsic_sums(eta, gam, cubic, rates, weights, rec):
     last = -1.0
     r = 0
     for k in range(K + 1):
-        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
+        while r < R and rec[r] == k:
+            out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
+            r += 1
         if r == R or k == K:
             break
         e = eta[k]
