@@ -3,10 +3,10 @@
 Every exponential-sum recursion in the package has the same skeleton: per-rate states that
 decay by ``exp(-rho_q dt)`` between two visited steps, then receive that step's input, and
 that are reduced and written out at the wanted steps.  The pieces that do not depend on
-what the states receive live here, once; the loops keep only their own update.  All but :func:`reduce_pair` are
-``inline="always"``: numba splices them into the caller's IR, as if written out by hand.
-:func:`reduce_pair` runs only at recorded steps and stays a call (inlined, it measured ~15%
-slower on the FSL loops).
+what the states receive live here, once; the loops keep only their own update.  All but
+:func:`reduce_pair` are ``inline="always"``: numba splices them into the caller's IR, as if
+written out by hand.  :func:`reduce_pair` runs only at recorded steps and stays a call
+(inlined, it measured ~15% slower on the FSL loops).
 """
 
 from __future__ import annotations
