@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fsltheory._util.rng import RNGLike, as_generator, projection_generator, root_seed
-from fsltheory._util.validate import check_at_least, check_greater, check_int
+from fsltheory._util.validate import check_at_least, check_choice, check_greater, check_int
 from fsltheory._util.zeta import hurwitz_zeta as zeta
 
 __all__ = ["PowerLawModel", "check_model"]
@@ -80,8 +80,7 @@ class PowerLawModel:
             if n < self.M:
                 raise ValueError(f"N={n!r} is invalid: expected N >= M = {self.M} (or N=inf)")
             object.__setattr__(self, "N", n)
-        if self.features not in ("top", "random"):
-            raise ValueError(f"features={self.features!r} is invalid: expected 'top' or 'random'")
+        check_choice("features", self.features, ("top", "random"))
         if self.features == "random" and math.isinf(self.N):
             raise ValueError("N=inf is invalid for features='random': expected a finite N >= M")
 

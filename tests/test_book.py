@@ -132,6 +132,7 @@ def make_tiny_book(root: Path, cells: list[str]) -> Path:
     return root
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jupyter-book") is None, reason="needs the [book] extra")
 def test_flipping_a_claim_breaks_the_strict_build(tmp_path):
     cells = code_cells((BOOK / "intro.md").read_text())

@@ -4,9 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from fsltheory.cli import main
 
 
+@pytest.mark.slow
 def test_report_quick_writes_everything(tmp_path, capsys):
     out = tmp_path / "rep"
     assert main(["report", "--quick", "--out", str(out)]) == 0

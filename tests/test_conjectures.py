@@ -12,23 +12,20 @@ import math
 
 import numpy as np
 import pytest
-from helpers import CONJECTURE_BAND, SLOPE_BAND
 
 from fsltheory import (
+    CONJECTURE_BAND,
+    LOCAL_SLOPE_BAND,
     WSD,
     Constant,
     Exponential,
     PowerLawModel,
     expected_risk,
     fsl_curve,
+    local_slopes,
     max_stable_lr,
+    ratio_spread,
 )
-
-
-def _spread(ratios) -> float:
-    """How far a ratio of two curves moves over a range: ``max / min``."""
-    r = np.asarray(ratios, dtype=float)
-    return float(r.max() / r.min())
 
 
 # ------------------------------------------- (a) random-M vs top-M for s > 1 (Thm 4.6)
@@ -66,13 +63,13 @@ WIDTHS = (8, 16, 32, 64)
 )
 def test_random_features_track_top_features_for_s_above_1():
     ratios = [_converged_risk_ratio(2.0, M, seed=1) for M in WIDTHS]
-    assert _spread(ratios) <= CONJECTURE_BAND
+    assert ratio_spread(ratios) <= CONJECTURE_BAND
 
 
 def test_random_features_track_top_features_for_s_below_1():
     # the proved side (Theorem 4.6, s <= 1): the same ratio stays in the band (observed 1.9x)
     ratios = [_converged_risk_ratio(0.5, M, seed=1) for M in WIDTHS]
-    assert _spread(ratios) <= CONJECTURE_BAND
+    assert ratio_spread(ratios) <= CONJECTURE_BAND
 
 
 # ------------------------------------------------ (b) the FSL beyond t ~ M^beta (eq. 12)
@@ -112,14 +109,14 @@ def _fsl_over_exact(name: str, kernel: str) -> list[float]:
 )
 @pytest.mark.parametrize("name", ["exponential", "wsd"])
 def test_proxy_fsl_tracks_exact_risk_beyond_m_beta(name):
-    assert _spread(_fsl_over_exact(name, "proxy")) <= CONJECTURE_BAND
+    assert ratio_spread(_fsl_over_exact(name, "proxy")) <= CONJECTURE_BAND
 
 
 @pytest.mark.parametrize("name", ["exponential", "wsd"])
 def test_finite_fsl_tracks_exact_risk_beyond_m_beta(name):
     # the proved side: with sigma >~ 1 the finite-M FSL holds for all t (Theorem 4.4), and
     # coef = 1 is twice the first Neumann order (the 1/2 of eq. 3): ratio ~2 throughout
-    assert _spread(_fsl_over_exact(name, "finite")) <= CONJECTURE_BAND
+    assert ratio_spread(_fsl_over_exact(name, "finite")) <= CONJECTURE_BAND
 
 
 # ------------------------------- (c) Remark 4.11: task accumulation, non-exponential tasks
@@ -132,7 +129,7 @@ WINDOW = np.logspace(5, 8, 13)
 
 
 def _local_slopes(loss) -> np.ndarray:
-    return np.diff(np.log(loss)) / np.diff(np.log(WINDOW))
+    return local_slopes(WINDOW, loss)
 
 
 def _accumulated(per_task) -> np.ndarray:
@@ -165,15 +162,15 @@ def _logistic(t: float) -> np.ndarray:
 )
 def test_non_exponential_tasks_accumulate_to_the_fsl_exponent():
     slopes = _local_slopes(_accumulated(_logistic))
-    assert np.all(np.abs(slopes + S) <= SLOPE_BAND)
+    assert np.all(np.abs(slopes + S) <= LOCAL_SLOPE_BAND)
 
 
 def test_non_exponential_tasks_weak_form_and_proved_part():
     # weak form: the logistic superposition is a clean power law, with the exponent of its
     # own time scales (log corrections from the plateau length stay within the band)
     slopes = _local_slopes(_accumulated(_logistic))
-    assert np.all(np.abs(slopes + 2 * S * BETA / (1 + S * BETA + BETA)) <= SLOPE_BAND)
+    assert np.all(np.abs(slopes + 2 * S * BETA / (1 + S * BETA + BETA)) <= LOCAL_SLOPE_BAND)
     # proved part: per-task curves phi(lambda_j t) with int u^{s-1} phi(u) du < oo give t^-s
     # for any phi (the Mellin argument of fsltheory.fsl.integrals)
     rational = _accumulated(lambda t: (1 + _lam * t) ** -(S + 2))
-    assert np.all(np.abs(_local_slopes(rational) + S) <= SLOPE_BAND)
+    assert np.all(np.abs(_local_slopes(rational) + S) <= LOCAL_SLOPE_BAND)

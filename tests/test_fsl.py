@@ -81,8 +81,11 @@ def test_intrinsic_proxy_closed_forms(beta, s):
         label = 3.0 * gam * (1 - (1 + t) ** (1 - a)) / (a - 1)
         c = 2 + t
         sig = gam * c ** (1 - a - s) * mpmath.betainc(1 - s, 1 - a, 1 / c, (1 + t) / c)
-        assert rel_err(terms["noise_label"][i], label) <= FSL_FAST if k else label == 0
-        assert rel_err(terms["noise_signal"][i], float(sig)) <= FSL_FAST if k else sig == 0
+        if k:
+            assert rel_err(terms["noise_label"][i], label) <= FSL_FAST
+            assert rel_err(terms["noise_signal"][i], float(sig)) <= FSL_FAST
+        else:  # no step taken yet: both noise convolutions are empty, hence exactly zero
+            assert terms["noise_label"][i] == 0.0 and terms["noise_signal"][i] == 0.0
 
 
 def test_physical_proxy_closed_form_constant_lr():
@@ -183,7 +186,8 @@ def test_initial_point_and_noise_free_start():
 @given(
     beta=st.floats(1.2, 5.0),
     s=st.floats(0.1, 2.0),
-    sigma2=st.floats(0.0, 10.0),
+    # subnormal sigma^2 (< 2.2e-308) carries fewer than 53 bits: no relative tolerance holds
+    sigma2=st.floats(0.0, 10.0, allow_subnormal=False),
     B=st.floats(0.5, 64.0),
     kernel=st.sampled_from(["proxy", "finite"]),
     time=st.sampled_from(["physical", "intrinsic"]),

@@ -37,7 +37,11 @@ def test_finalize_ignores_hidden_axes():
     fig, (a, b) = plotting.figure(1, 2)
     plotting.label_axes(a, "x (m)", "y (s)")
     b.set_axis_off()  # e.g. an empty slot in a grid
-    plotting.finalize(fig)
+    assert plotting.finalize(fig) is fig
+    # the same unlabelled axes, shown, are refused: the pass above is the hiding's doing
+    b.set_axis_on()
+    with pytest.raises(ValueError, match=r"axes\[1\] has no x label"):
+        plotting.finalize(fig)
 
 
 def test_figure_keeps_interactive_mode():

@@ -40,6 +40,14 @@ def test_layers_have_equal_area():
     assert half < 256 * ZIG_V < 1.01 * half
 
 
+def test_mc_band_follows_the_number_of_runs():
+    """MC(n) is the t quantile of the normal k-sigma tail: wider for few runs, k for many."""
+    assert MC(5) > 4 * MC(10**6)
+    assert MC(1000) > MC(10**6) > 4.0
+    assert MC(10**6) == pytest.approx(4.0, abs=1e-3)
+    assert MC(20, k=3.0) == pytest.approx(stats.t.isf(stats.norm.sf(3.0), 19))
+
+
 def test_moments(draws):
     n = draws.size
     k = MC(n)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import SCALING_SLOPE, SLOPE_RESOLUTION
+from helpers import SLOPE_RESOLUTION
 
-from fsltheory import WSD, Constant, Exponential, derive_scaling, measure_scaling
+from fsltheory import SLOPE_BAND, WSD, Constant, Exponential, compare_scaling
 
 #: (s, beta): two hard points (s < 1 - 1/beta) and two easy ones
 POINTS = [(0.5, 4.0), (0.3, 2.0), (1.0, 2.0), (0.8, 3.0)]
@@ -46,17 +46,14 @@ SLOW_CONVERGENCE = {
 
 
 def measured(family: str, s: float, beta: float, budget: str):
-    template = FAMILIES[family]
-    theory = derive_scaling(template, budget).at(beta=beta, s=s)
-    m = measure_scaling(
-        beta, s, template, BUDGETS[budget], budget=budget, log_power=float(theory.loss.log)
-    )
-    return theory, m
+    row = compare_scaling(beta, s, {family: FAMILIES[family]}, budget, BUDGETS[budget])[family]
+    return row.derived, row.measured
 
 
 CASES = [(f, s, b, budget) for budget in ("data", "compute") for (s, b) in POINTS for f in FAMILIES]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family, s, beta, budget", CASES)
 def test_measured_scaling_matches_derivation(family, s, beta, budget):
     theory, m = measured(family, s, beta, budget)
@@ -64,12 +61,12 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
     hard = s < 1 - 1 / beta
 
     # 1. the loss exponent, with the derived log factor divided out
-    assert abs(m.slope - predicted) < SCALING_SLOPE, (m.slope, predicted)
+    assert abs(m.slope - predicted) < SLOPE_BAND, (m.slope, predicted)
 
     # 2. the error shrinks from the lower to the upper half of the sweep
     lower, upper = abs(m.lower_slope - predicted), abs(m.upper_slope - predicted)
     if (family, s, beta, budget) in SLOW_CONVERGENCE:
-        assert max(lower, upper) < SCALING_SLOPE  # see SLOW_CONVERGENCE for why it cannot shrink
+        assert max(lower, upper) < SLOPE_BAND  # see SLOW_CONVERGENCE for why it cannot shrink
     else:
         assert upper < max(lower, SLOPE_RESOLUTION[budget]), (lower, upper)
 
@@ -78,7 +75,7 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
     # 3. the tuned hyper-parameters follow the derived ones
     if family == "constant":
         # gamma_opt ~ D^(-s/(s+1)) (Theorem D.2) in both regimes: the cap never binds
-        assert abs(m.slope_of("peak") - float(theory.lr.power)) < SCALING_SLOPE
+        assert abs(m.slope_of("peak") - float(theory.lr.power)) < SLOPE_BAND
     elif hard:
         # gamma_opt ~ 1 (Theorems D.8, D.12): the cap binds at every D
         assert theory.lr.power == 0 and theory.lr.log == 0
@@ -88,4 +85,4 @@ def test_measured_scaling_matches_derivation(family, s, beta, budget):
         # optimal ('ge'); the tuned r may fall no faster than that lower end, and not grow
         r = theory.decay_fraction
         assert r.relation == "ge"
-        assert float(r.power) - SCALING_SLOPE < m.slope_of("decay") < SCALING_SLOPE
+        assert float(r.power) - SLOPE_BAND < m.slope_of("decay") < SLOPE_BAND

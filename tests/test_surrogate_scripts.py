@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,6 +27,7 @@ def test_surrogate_tables_quick(tmp_path, capsys):
     assert "vs MPL published" in text
 
 
+@pytest.mark.slow
 def test_bench_surrogate_quick(capsys):
     assert load("bench_surrogate").main(["--quick"]) == 0
     out = capsys.readouterr().out

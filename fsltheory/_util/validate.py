@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 __all__ = [
+    "check_choice",
     "check_finite",
     "check_greater",
     "check_at_least",
@@ -22,6 +23,32 @@ __all__ = [
 
 def _fail(name: str, value, valid: str) -> None:
     raise ValueError(f"{name}={value!r} is invalid: expected {valid}")
+
+
+def check_choice(name: str, value, choices):
+    """Check that ``value`` is one of ``choices`` and return it.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, as the caller spells it.
+    value
+        The value received.
+    choices : sequence
+        The valid values; the message lists them as given (a tuple reads ``('a', 'b')``).
+
+    Raises
+    ------
+    ValueError
+        ``"{name}={value!r} is invalid: expected one of {choices}"``.
+    """
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable value tested against a set or dict
+        ok = False
+    if not ok:
+        _fail(name, value, f"one of {tuple(choices)!r}")
+    return value
 
 
 def check_finite(name: str, value) -> float:

@@ -18,13 +18,10 @@ import json
 import time
 from pathlib import Path
 
-__all__ = ["register", "run", "CROSSCHECK_POINTS", "REPORT_BAND"]
+__all__ = ["register", "run", "CROSSCHECK_POINTS"]
 
 #: (s, beta) points of the quick cross-check: the paper's Figure 1 point (hard) and an easy one
 CROSSCHECK_POINTS = ((0.5, 4.0), (1.0, 2.0))
-#: |slope - derived power| counted as agreement over two decades (tests/test_slopes.py
-#: explains the band; two decades instead of three leave a little more pre-asymptotic drift)
-REPORT_BAND = 0.06
 
 
 def register(sub) -> None:
@@ -78,9 +75,8 @@ def _derive_tables() -> tuple[dict, float]:
 def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
     import numpy as np  # here, not at the top: `fsl --help` never loads numpy
 
-    from fsltheory.measure import measure_scaling
+    from fsltheory.measure import compare_scaling
     from fsltheory.schedules import WSD, Constant, Exponential
-    from fsltheory.symbolic.scaling import derive_scaling
 
     families = {
         "constant": Constant(peak=0.1),
@@ -90,25 +86,8 @@ def _crosscheck(n_budgets: int, top: float = 1e5) -> list[dict]:
     budgets = np.geomspace(1e3, top, max(3, n_budgets))
     rows = []
     for s, beta in CROSSCHECK_POINTS:
-        for name, template in families.items():
-            theory = derive_scaling(template, "data").at(beta=beta, s=s)
-            power, logp = theory.loss.power, theory.loss.log
-            m = measure_scaling(beta, s, template, budgets, log_power=float(logp))
-            rows.append(
-                {
-                    "schedule": name,
-                    "s": s,
-                    "beta": beta,
-                    "regime": theory.regime,
-                    "derived_power": str(power),
-                    "derived_log": str(logp),
-                    "measured_slope": m.slope,
-                    "difference": m.slope - float(power),
-                    "agrees": abs(m.slope - float(power)) < REPORT_BAND,
-                    "budgets": [p.budget for p in m.points],
-                    "risks": [p.risk for p in m.points],
-                }
-            )
+        for row in compare_scaling(beta, s, families, "data", budgets):
+            rows.append({**row.as_dict(), "s": s, "beta": beta})
     return rows
 
 
@@ -212,6 +191,7 @@ def _figures(out: Path, rows: list[dict], eng: dict, force: bool) -> list[Path]:
 
 
 def run(args) -> int:
+    from fsltheory.measure import SLOPE_BAND
     from fsltheory.symbolic import export_latex
     from fsltheory.symbolic.results import exponent_to_text
 
@@ -239,7 +219,7 @@ def run(args) -> int:
         derived = f"D^({r['derived_power']})" + (
             f" (log D)^({r['derived_log']})" if r["derived_log"] != "0" else ""
         )
-        verdict = "agrees" if r["agrees"] else f"OFF (> {REPORT_BAND})"
+        verdict = "agrees" if r["agrees"] else f"OFF (> {SLOPE_BAND})"
         print(
             f"   {r['schedule']:<12}{str((r['s'], r['beta'])):<12}{r['regime']:<7}"
             f"{derived:<26}{r['measured_slope']:>9.3f}{r['difference']:>+8.3f}  {verdict}"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fsltheory._util.loops import record_value
 from fsltheory.exact._numpy_recursion import DIVERGED
 
 __all__ = ["advance", "run_recursion", "DIVERGED"]
@@ -44,9 +45,7 @@ def advance(lam, w, r, C, sigma2, lrs, invb, k0, k1, rec, pos, out):
     for i in range(n):
         R += w[i] * r[i]
     for k in range(k0, k1):
-        while pos < rec.size and rec[pos] == k:
-            out[pos] = R
-            pos += 1
+        pos = record_value(rec, pos, k, out, R)
         eta = lrs[k]
         ib = invb[k]
         q = 1.0 + ib
@@ -61,9 +60,7 @@ def advance(lam, w, r, C, sigma2, lrs, invb, k0, k1, rec, pos, out):
         R = C + acc
         if not (abs(R) < DIVERGED):
             return k, pos
-    while pos < rec.size and rec[pos] == k1:
-        out[pos] = R
-        pos += 1
+    pos = record_value(rec, pos, k1, out, R)
     return -1, pos
 
 

@@ -157,8 +157,10 @@ class KernelAsymptotic:
             raise ValueError(f"values for {sorted(missing)} are required to evaluate {which!r}")
         subs = {}
         for key, val in values.items():
-            if key not in _EVAL_NAMES:
-                raise ValueError(f"{key}={val!r} is invalid: expected one of {_EVAL_NAMES}")
+            if key not in _EVAL_NAMES:  # an unknown keyword, not a bad value: no check_choice
+                raise ValueError(
+                    f"{key}={val!r} is invalid: expected a value for one of {_EVAL_NAMES}"
+                )
             if key == "beta":
                 v = check_greater("beta", val, 1.0)
             elif key == "M":

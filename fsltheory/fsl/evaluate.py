@@ -54,13 +54,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fsltheory._util.validate import check_in_interval
+from fsltheory._util.validate import check_choice, check_in_interval
 from fsltheory.curve import FSLInfo, RecordLike, RiskCurve, record_steps
 from fsltheory.fsl._loops import expsum_values, intrinsic_sums, physical_sums, physical_sums_shared
 from fsltheory.fsl.functions import (
     DIRECT_MAX,
+    KERNELS,
     _check_finite_ok,
-    _check_kernel,
     approximation_error,
     forgetting_kernel,
     kernel_expsum,
@@ -77,12 +77,6 @@ TIMES = ("physical", "intrinsic")
 METHODS = ("fast", "naive")
 #: ``K(t)`` or ``e(t)`` evaluated on an array of times
 Kernel = Callable[[np.ndarray], np.ndarray]
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        raise ValueError(f"{name}={value!r} is invalid: expected one of {choices}")
-    return value
 
 
 def _kernel_function(model: PowerLawModel, kernel: str, t_max: float, rtol: float) -> Kernel:
@@ -164,10 +158,10 @@ def _compute_terms(
     progress: bool,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, dict[str, Any]]:
     check_model(model)
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
-    _check_choice("time", time, TIMES)
-    _check_choice("method", method, METHODS)
+    check_choice("time", time, TIMES)
+    check_choice("method", method, METHODS)
     rtol = check_in_interval("rtol", rtol, 1e-14, 1e-2)
     eta, K = learning_rates(schedule, steps)
     b = batch_sizes(batch, K, integer=False)

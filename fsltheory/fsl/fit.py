@@ -16,16 +16,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.optimize import nnls
 
-from fsltheory._util.validate import check_in_interval
+from fsltheory._util.validate import check_choice, check_in_interval
 from fsltheory.curve import FSLInfo, RiskCurve
-from fsltheory.fsl.evaluate import (
-    TERMS,
-    TIMES,
-    _check_choice,
-    coefficients,
-    fsl_terms,
-)
-from fsltheory.fsl.functions import _check_kernel
+from fsltheory.fsl.evaluate import TERMS, TIMES, coefficients, fsl_terms
+from fsltheory.fsl.functions import KERNELS
 from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules import ArraySchedule, Schedule, parse_schedule
 from fsltheory.schedules.inputs import ScheduleLike, learning_rates
@@ -130,9 +124,9 @@ def fit_fsl(
     if not isinstance(target, RiskCurve):
         raise ValueError(f"target={type(target).__name__} is invalid: expected a RiskCurve")
     check_model(model)
-    _check_kernel(kernel)
-    _check_choice("time", time, TIMES)
-    _check_choice("solver", solver, SOLVERS)
+    check_choice("kernel", kernel, KERNELS)
+    check_choice("time", time, TIMES)
+    check_choice("solver", solver, SOLVERS)
     skip = check_in_interval("skip", skip, 0.0, 1.0, closed="left")
     if isinstance(schedule, str):
         schedule = parse_schedule(schedule)  # parsed here: its horizon may come from target

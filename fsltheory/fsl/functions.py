@@ -16,13 +16,12 @@ a few hundred terms (:class:`ExpSum`).  That form is what makes the FSL convolut
 ``O(K q)`` instead of ``O(K^2)`` (:mod:`fsltheory.fsl.evaluate`).  How each is built:
 
 * **Power law (Laplace transform).**  ``(1+t)^{-a} = Gamma(a)^{-1} int_R exp(a x - e^x)
-  exp(-e^x t) dx`` (substituting ``u = e^x`` in ``int u^{a-1} e^{-u} e^{-u t} du``).  The
-  integrand is analytic in the strip ``|Im x| < pi/2`` and decays doubly-exponentially to the
-  right and exponentially to the left, so the trapezoidal rule on the whole line converges
-  geometrically, ``err ~ C(a) exp(-pi^2 / h)``, *uniformly in t* (a shift of ``t`` only
-  moves the bump in ``x``).  The step ``h`` is set from that bound and the node range from
-  the tails: 50-120 nodes for ``rtol = 1e-10``; measured errors are 5e-13 to 6e-12 for
-  ``a`` in ``[0.1, 6]`` and ``t_max`` up to ``1e7`` (tests/test_fsl_kernels.py).
+  exp(-e^x t) dx``, discretised by the package's one rule for it, the trapezoid rule in
+  log-rate of :mod:`fsltheory._util.laplace` (shared with the surrogate laws): geometric
+  convergence ``err ~ C(a) exp(-pi^2 / h)`` *uniformly in t*, the step set from that bound
+  and the node range from the tails: 50-120 nodes for ``rtol = 1e-10`` after compression;
+  measured errors are 5e-13 to 6e-12 for ``a`` in ``[0.1, 6]`` and ``t_max`` up to ``1e7``
+  (tests/test_fsl_kernels.py, tests/test_laplace.py).
 * **Finite spectral sums.**  ``sum_{j=1}^M j^{-p} exp(-2 j^{-beta} t)``: the first ``J0``
   modes are kept exactly; the rest, ``j = J0..M``, use the end-corrected trapezoidal rule
   (Euler-Maclaurin with the derivative terms replaced by Gregory-type end weights on the
@@ -49,9 +48,14 @@ from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import gammaln
 
-from fsltheory._util.validate import check_at_least, check_greater, check_in_interval
+from fsltheory._util.laplace import Y_MAX, gamma_weights, left_cutoff, trapezoid_step
+from fsltheory._util.validate import (
+    check_at_least,
+    check_choice,
+    check_greater,
+    check_in_interval,
+)
 
 __all__ = [
     "KERNELS",
@@ -75,12 +79,6 @@ _GL_NODES = 12
 _GL_PANEL = 2.0
 #: signal_function / forgetting_kernel sum term by term up to this many modes
 DIRECT_MAX = 2048
-
-
-def _check_kernel(kernel: str) -> str:
-    if kernel not in KERNELS:
-        raise ValueError(f"kernel={kernel!r} is invalid: expected one of {KERNELS}")
-    return kernel
 
 
 @dataclass(frozen=True)
@@ -141,21 +139,10 @@ def _compress(w: np.ndarray, r: np.ndarray, f_tmax: float, t_max: float, rtol: f
 
 @lru_cache(maxsize=64)
 def _power_nodes(a: float, t_max: float, rtol: float) -> tuple[np.ndarray, np.ndarray]:
-    # Trapezoid error for an integrand analytic in |Im x| < pi/2: ~ C(a) exp(-pi^2 / h)
-    # relative, uniformly in t (a shift of t only moves the bump in x).  C(a) grows like
-    # e^{2.5 a} in measurements (a in [0.1, 6]), hence the step below.
-    h = math.pi**2 / (math.log(1.0 / rtol) + 4.0 + 2.5 * a)
-    lg = gammaln(a)
-    # left tail: sum_{x<x_lo} ~ e^{a x_lo} / (a Gamma(a)) must be << rtol (1+t_max)^-a
-    x_lo = (math.log(1e-3 * rtol) + math.log(a) + lg) / a - math.log1p(t_max) - 1.0
-    # right tail: exp(a x - e^x) is below 1e-300 well before e^x = 750
-    x_hi = math.log(750.0)
-    q = np.arange(math.floor(x_lo / h), math.ceil(x_hi / h) + 1)
-    x = q * h
-    with np.errstate(under="ignore"):
-        w = h * np.exp(a * x - np.exp(x) - lg)
-    r = np.exp(x)
-    return _compress(w, r, (1.0 + t_max) ** (-a), t_max, rtol)
+    h = trapezoid_step(rtol, a)
+    # nodes on multiples of h, so that nearby (a, t_max) share most of them
+    x = h * np.arange(math.floor(left_cutoff(a, rtol, t_max) / h), math.ceil(Y_MAX / h) + 1)
+    return _compress(gamma_weights(x, a, h), np.exp(x), (1.0 + t_max) ** (-a), t_max, rtol)
 
 
 def power_expsum(a: float, t_max: float, rtol: float = 1e-10) -> ExpSum:
@@ -309,7 +296,7 @@ def _check_finite_ok(model, kernel: str) -> None:
 def kernel_expsum(model, which: str, kernel: str, t_max: float, rtol: float = 1e-10) -> ExpSum:
     """The :class:`ExpSum` of ``e``/``e_M`` (``which='signal'``) or ``K``/``K_M``
     (``which='forgetting'``) for ``model``, accurate on ``[0, t_max]``."""
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     a, p = _exponents(model, which)
     if kernel == "proxy":
@@ -318,7 +305,7 @@ def kernel_expsum(model, which: str, kernel: str, t_max: float, rtol: float = 1e
 
 
 def _evaluate(model, which: str, t, kernel: str) -> np.ndarray:
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     t = np.asarray(t, dtype=float)
     if t.size and (not np.all(np.isfinite(t)) or t.min() < 0):
@@ -357,7 +344,7 @@ def approximation_error(model, kernel: str = "proxy") -> float:
     With ``N == M`` there are no untrained features, so both are ``0`` (the paper's B.1
     setting ``M = N = 128`` has no approximation term).
     """
-    _check_kernel(kernel)
+    check_choice("kernel", kernel, KERNELS)
     _check_finite_ok(model, kernel)
     if model.N == model.M:
         return 0.0

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from fsltheory._util.validate import check_choice
 from fsltheory.schedules import WSD, Constant, Cosine, Linear, Power
 
 __all__ = ["TunedBaseline", "tune_baselines", "BASELINE_NAMES", "baseline_lrs"]
@@ -55,7 +56,8 @@ def baseline_lrs(name: str, steps: int, peak: float, decay: float | None = None)
         shape = name[4:]
         final = EXP_FINAL * peak if shape == "exponential" else 0.0
         return WSD(peak=peak, decay=decay, final=final, shape=shape).lrs(steps)
-    raise ValueError(f"name={name!r} is invalid: expected one of {BASELINE_NAMES}")
+    check_choice("name", name, BASELINE_NAMES)  # raises: every valid name returned above
+    raise AssertionError(name)
 
 
 @dataclass

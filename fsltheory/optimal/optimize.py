@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-from fsltheory._util.validate import check_greater, check_in_interval, check_int
+from fsltheory._util.validate import check_choice, check_greater, check_in_interval, check_int
 from fsltheory.curve import RiskCurve
 from fsltheory.exact.stability import max_stable_lr
 from fsltheory.model import PowerLawModel
@@ -309,8 +309,7 @@ def optimize_schedule(
         raise ValueError(f"model={model!r} is invalid: expected a PowerLawModel")
     steps = check_int("steps", steps, 2)
     batch = check_int("batch", batch, 1)
-    if engine not in ENGINES:
-        raise ValueError(f"engine={engine!r} is invalid: expected one of {ENGINES}")
+    check_choice("engine", engine, ENGINES)
     safety = check_in_interval("safety", safety, 0.0, 1.0, closed="neither")
     knots = check_int("knots", knots, 2)
     starts = check_int("starts", starts, 1)

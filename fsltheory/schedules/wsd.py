@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fsltheory._util.validate import check_in_interval
+from fsltheory._util.validate import check_choice, check_in_interval
 from fsltheory.schedules._sums import cosine_sum, geometric_sum, power_sum
 from fsltheory.schedules.base import Schedule
 
@@ -57,8 +57,7 @@ class WSD(Schedule):
             self, "decay", check_in_interval("decay", self.decay, 0.0, 1.0, closed="right")
         )
         object.__setattr__(self, "final", check_in_interval("final", self.final, 0.0, self.peak))
-        if self.shape not in _SHAPES:
-            raise ValueError(f"shape={self.shape!r} is invalid: expected one of {_SHAPES}")
+        check_choice("shape", self.shape, _SHAPES)
         if self.shape == "exponential" and self.final <= 0:
             raise ValueError(
                 f"final={self.final!r} is invalid for shape='exponential': expected final > 0"

@@ -41,6 +41,16 @@ def _dot(a, b, n):
     return (a0 + a1) + (a2 + a3)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sample_residual(zb, u, n, c, s0, s1, s2, s3, X, F, r0):
+    """Draw one sample, ``z_1..z_n`` then the noise coordinate, into ``zb``; return the
+    residual ``<z, u> - c xi`` and the advanced stream state ``s0..s3`` (the fixed draw
+    order of the module docstring, shared by both kernels)."""
+    for j in range(n + 1):
+        zb[j], s0, s1, s2, s3 = next_normal(s0, s1, s2, s3, X, F, r0)
+    return _dot(zb, u, n) - c * zb[n], s0, s1, s2, s3
+
+
 @njit(cache=True, nogil=True)
 def topm_run(state, w, lam, tail, c, eta, bsz, slot, out, zb, grad, X, F, r0):
     """One top-M SGD run over all steps, in whitened coordinates.
@@ -69,9 +79,7 @@ def topm_run(state, w, lam, tail, c, eta, bsz, slot, out, zb, grad, X, F, r0):
             for j in range(M):
                 grad[j] = 0.0
         for _ in range(B):
-            for j in range(M + 1):
-                zb[j], s0, s1, s2, s3 = next_normal(s0, s1, s2, s3, X, F, r0)
-            res = _dot(zb, w, M) - c * zb[M]
+            res, s0, s1, s2, s3 = _sample_residual(zb, w, M, c, s0, s1, s2, s3, X, F, r0)
             if not abs(res) < BLOWUP:
                 fail = k
                 break
@@ -128,9 +136,7 @@ def randm_run(state, v, A, t, c, eta, bsz, slot, out, u, s, zb, X, F, r0):
             s[j] = 0.0
         B = bsz[k]
         for _ in range(B):
-            for j in range(N + 1):
-                zb[j], s0, s1, s2, s3 = next_normal(s0, s1, s2, s3, X, F, r0)
-            res = _dot(zb, u, N) - c * zb[N]
+            res, s0, s1, s2, s3 = _sample_residual(zb, u, N, c, s0, s1, s2, s3, X, F, r0)
             if not abs(res) < BLOWUP:
                 fail = k
                 break

@@ -33,10 +33,12 @@ constant schedules.
 
 Accuracy (tested in ``tests/test_surrogate_kernels.py`` against the direct sum):
 
-* The trapezoid rule on the uniform ``z`` grid converges geometrically for the entire
-  function ``phi_p`` (error about ``exp(-pi^2 / h)`` times a factor growing with ``p``): the
-  default ``h = 0.4`` gives an absolute error below ``5e-8`` (relative to ``(1+0)^-p = 1``)
-  for ``p <= 3``, below ``2e-9`` for ``p <= 1.5``.
+* The weights are the package's one rule for this identity, the trapezoid rule in log-rate
+  of :mod:`fsltheory._util.laplace` (shared with the FSL's power-law kernels), which
+  converges geometrically for the entire function ``phi_p``.  One grid serves every ``p`` of
+  a fit, so its step is that rule's step for ``rtol = DEFAULT_RTOL = 1e-6`` at the largest
+  power the laws use, ``P_MAX = 3``: ``h = 0.39``, measured errors below ``3.4e-8``
+  (relative to ``(1+0)^-p = 1``) for ``p <= 3``; larger powers lose accuracy gradually.
 * Rates above ``z_max = log(40 / Delta_min)`` are dropped: there ``exp(-r Delta) < e^-40``
   for every ``Delta >= Delta_min``, the smallest ``Delta`` that can occur at a wanted step.
 * Rates below ``z_0 = log(eps / S_max)`` hardly decay within the curve (``r Delta <= eps``):
@@ -59,11 +61,15 @@ import numba
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from fsltheory._util.laplace import gamma_weights, trapezoid_step
+from fsltheory._util.loops import count_true, decay_into, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
 from fsltheory._util.vexp import vexp_into as _exp
 
 __all__ = [
     "DEFAULT_H",
+    "DEFAULT_RTOL",
+    "P_MAX",
     "DEFAULT_EPS",
     "RateGrid",
     "rate_grid",
@@ -75,8 +81,11 @@ __all__ = [
     "power_sums_fast",
 ]
 
-#: trapezoid step in log-rate (see the module docstring for the accuracy it buys)
-DEFAULT_H = 0.4
+#: relative accuracy of the Laplace mixture, for powers up to P_MAX (module docstring)
+DEFAULT_RTOL = 1e-6
+P_MAX = 3.0
+#: trapezoid step in log-rate: the shared rule's step for DEFAULT_RTOL at P_MAX (0.39)
+DEFAULT_H = trapezoid_step(DEFAULT_RTOL, P_MAX)
 #: exp(-r Delta) is linearised below r = EPS / S_max
 DEFAULT_EPS = 1e-4
 #: exp(-40) ~ 4e-18: rates this fast relative to the smallest Delta are dropped
@@ -189,6 +198,19 @@ def _decay_table(gap, z):
     return out
 
 
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
+def _event_decay(i, gap, r, table, use_table, x, e, ib, fb):
+    """``e = exp(-r gap[i])``, the decay of every rate since the previous event: read from
+    the cached table, zero before the first event (``gap = inf``), else computed."""
+    if use_table:
+        for j in range(r.size):
+            e[j] = table[i, j]
+    elif gap[i] == np.inf:
+        e[:] = 0.0
+    else:
+        decay_into(r, gap[i], x, e, ib, fb)
+
+
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     """H[m, j, i] over wanted events i: sum_k amps[m, k] exp(-r_j Delta_{k, t_i}).
@@ -197,28 +219,14 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     """
     nm, ne = amps.shape
     q = z.size
-    nobs = 0
-    for i in range(ne):
-        if is_obs[i]:
-            nobs += 1
+    nobs = count_true(is_obs)
     out = np.zeros((nm, q, nobs))
     r = np.exp(z)
     H = np.zeros((nm, q))
-    x = np.empty(q)
-    e = np.empty(q)
-    ib = np.empty(q, np.int64)
-    fb = ib.view(np.float64)
+    x, e, ib, fb = scratch(q)
     o = 0
     for i in range(ne):
-        if use_table:
-            for j in range(q):
-                e[j] = table[i, j]
-        elif gap[i] == np.inf:
-            e[:] = 0.0
-        else:
-            for j in range(q):
-                x[j] = -r[j] * gap[i]
-            _exp(x, e, ib, fb)
+        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for m in range(nm):
             for j in range(q):
                 H[m, j] *= e[j]
@@ -274,10 +282,7 @@ def _weighted_sums(
     """
     ne = amp.size
     q = z.size
-    nobs = 0
-    for i in range(ne):
-        if is_obs[i]:
-            nobs += 1
+    nobs = count_true(is_obs)
     nout = 4 if derivs else 1
     out = np.zeros((nout, q, nobs))
     r = np.exp(z)
@@ -285,22 +290,14 @@ def _weighted_sums(
     H1 = np.zeros(q)
     H2 = np.zeros(q)
     H3 = np.zeros(q)
-    x = np.empty(q)
-    e = np.empty(q)
+    x, e, ib, fb = scratch(q)
     W = np.empty(q)
-    ib = np.empty(q, np.int64)
-    fb = ib.view(np.float64)
+    Hs = (H0, H1, H2, H3)
+    work = (x, W, ib, fb)
+    law = (p, lgam, psi, h)
     o = 0
     for i in range(ne):
-        if use_table:
-            for j in range(q):
-                e[j] = table[i, j]
-        elif gap[i] == np.inf:
-            e[:] = 0.0
-        else:
-            for j in range(q):
-                x[j] = -r[j] * gap[i]
-            _exp(x, e, ib, fb)
+        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for j in range(q):
             H0[j] *= e[j]
         if derivs:
@@ -311,28 +308,7 @@ def _weighted_sums(
         a = amp[i]
         live = a != 0.0 and v[i] > 0.0
         if live and own:
-            _add_term(
-                H0,
-                H1,
-                H2,
-                H3,
-                x,
-                W,
-                ib,
-                fb,
-                z,
-                r,
-                ell[i],
-                v[i],
-                etaw[i],
-                dell[i],
-                a,
-                p,
-                lgam,
-                psi,
-                h,
-                derivs,
-            )
+            _add_term(Hs, work, z, r, ell[i], v[i], etaw[i], dell[i], a, law, derivs)
         if is_obs[i]:
             for j in range(q):
                 out[0, j, o] = H0[j]
@@ -343,34 +319,20 @@ def _weighted_sums(
                     out[3, j, o] = H3[j]
             o += 1
         if live and not own:
-            _add_term(
-                H0,
-                H1,
-                H2,
-                H3,
-                x,
-                W,
-                ib,
-                fb,
-                z,
-                r,
-                ell[i],
-                v[i],
-                0.0,
-                dell[i],
-                a,
-                p,
-                lgam,
-                psi,
-                h,
-                derivs,
-            )
+            _add_term(Hs, work, z, r, ell[i], v[i], 0.0, dell[i], a, law, derivs)
     return out
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta, dell, a, p, lgam, psi, h, derivs):
-    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta)`` (and derivatives) to every rate."""
+def _add_term(Hs, work, z, r, ell, v, eta, dell, a, law, derivs):
+    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta)`` (and derivatives) to every rate.
+
+    ``Hs = (H0, H1, H2, H3)`` are the value and derivative states, ``work = (x, W, ib, fb)``
+    workspace, ``law = (p, log Gamma(p), digamma(p), h)``.
+    """
+    H0, H1, H2, H3 = Hs
+    x, W, ib, fb = work
+    p, lgam, psi, h = law
     q = z.size
     for j in range(q):
         x[j] = p * (z[j] - ell) - r[j] * (v + eta) - lgam
@@ -419,7 +381,7 @@ def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = Fals
     ``B = sum a_k Delta_{k,t}``.
     """
     y = grid.z - ell
-    W = grid.h * np.exp(p * y - np.exp(y) - gammaln(p))
+    W = gamma_weights(y, p, grid.h)
     tails = _tails(p, y[0], math.exp(grid.z[0]), grid.h, derivs=derivs)
     T0, T1 = float(tails[0]), float(tails[1])
     if not derivs:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fsltheory._util.validate import check_choice
 from fsltheory.surrogate.curves import LossCurve, _read_columns
 
 __all__ = [
@@ -138,8 +139,7 @@ def load_mpl_curves(size: int = 25, folder=None, names=None) -> dict[str, LossCu
 
     ``folder`` defaults to the copy shipped with fsltheory (``csv_<size>`` inside it).
     """
-    if int(size) not in (25, 100, 400):
-        raise ValueError(f"size={size!r} is invalid: expected 25, 100 or 400")
+    check_choice("size", int(size), (25, 100, 400))
     base = Path(folder) if folder is not None else data_path("multipowerlaw")
     sub = base / f"csv_{int(size)}"
     if not sub.is_dir():

@@ -44,6 +44,7 @@ import math
 import numpy as np
 from numpy.polynomial import chebyshev as npcheb
 
+from fsltheory._util.validate import check_choice
 from fsltheory.surrogate._decrement_sums import (
     Events,
     decayed_sums,
@@ -141,8 +142,7 @@ class FSLLaw(SurrogateLaw):
             if options.get("xi", "end") != "end":
                 raise ValueError("zeta=True needs xi='end'")
         super().__init__(params, **options)
-        if self.options["xi"] not in ("start", "end"):
-            raise ValueError(f"xi={self.options['xi']!r} is invalid: expected 'start' or 'end'")
+        check_choice("xi", self.options["xi"], ("start", "end"))
 
     @property
     def requires_positive_lr(self) -> bool:

@@ -9,6 +9,8 @@ few knots for it.
 
 from __future__ import annotations
 
+from fsltheory._util.validate import check_choice
+
 __all__ = ["kernel_objective"]
 
 
@@ -20,8 +22,7 @@ def kernel_objective(beta, s, sigma2, M, steps, *, batch=1, engine="fsl", kernel
 
     model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=M)
     steps = int(steps)
-    if engine not in ("fsl", "exact"):
-        raise ValueError(f"engine={engine!r} is invalid: expected 'fsl' or 'exact'")
+    check_choice("engine", engine, ("fsl", "exact"))
 
     def f(lrs):
         if engine == "fsl":

@@ -40,6 +40,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
+from fsltheory._util.validate import check_choice
 from fsltheory.symbolic._lp import (
     _BIG_SYM,
     _F,
@@ -65,7 +66,7 @@ __all__ = ["balance", "solve_point", "objective_value", "S_GRID", "BETA_GRID"]
 S_GRID = tuple(sp.Rational(x) for x in ("0.07", "0.29", "0.61", "1.07", "2.9"))
 BETA_GRID = tuple(sp.Rational(x) for x in ("1.31", "2.23", "4.41", "9.7"))
 
-_BUDGETS = ("data", "compute")
+BUDGETS = ("data", "compute")
 
 
 # ---------------------------------------------------------------------------- one case
@@ -445,12 +446,6 @@ def _raw(values: dict, budget) -> dict:
 
 
 # ---------------------------------------------------------------------------- public
-def _check_budget(budget: str) -> str:
-    if budget not in _BUDGETS:
-        raise ValueError(f"budget={budget!r} is invalid: expected one of {_BUDGETS}")
-    return budget
-
-
 @cache
 def balance(objective: ReducedObjective, budget: str = "data") -> ScalingResult:
     """Optimal exponents of a reduced objective under a data or compute budget.
@@ -467,7 +462,7 @@ def balance(objective: ReducedObjective, budget: str = "data") -> ScalingResult:
     ScalingResult
         Exact exponents, Piecewise over ``(s, beta)``.
     """
-    budget = _check_budget(budget)
+    budget = check_choice("budget", budget, BUDGETS)
     regions = _regions(_structure_key(objective), budget, objective)
     return ScalingResult(
         schedule=objective.family, budget=budget, regions=tuple(regions), objective=objective
@@ -496,7 +491,7 @@ def solve_point(objective: ReducedObjective, budget: str, beta, s) -> dict:
     Returns ``{quantity: (power, log)}`` with keys ``loss``, ``lr_min``, ``lr_max``,
     ``M_min`` (and ``M_max``, ``r_min``, ``r_max`` where they apply).
     """
-    budget = _check_budget(budget)
+    budget = check_choice("budget", budget, BUDGETS)
     beta, s = sp.Rational(str(beta)), sp.Rational(str(s))
     for cond, bodies in _structure_key(objective)[2]:
         if _holds(cond, s, beta):
@@ -517,7 +512,7 @@ def objective_value(
     ``lr``, ``M``, ``r`` are ``(power, log)`` pairs in the budget; ``M=None`` in the data
     budget means ``M = oo``.  Used to test printed optima against the objective.
     """
-    budget = _check_budget(budget)
+    budget = check_choice("budget", budget, BUDGETS)
     beta, s = sp.Rational(str(beta)), sp.Rational(str(s))
     point = {S: s, BETA: beta}
     cases = _structure_key(objective)[2]
