@@ -111,7 +111,7 @@ def _client(scheduler, workers: int | None):
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         )
         return Client(cluster), True
