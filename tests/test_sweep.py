@@ -252,3 +252,17 @@ def test_bench_script_smoke(tmp_path):
     spec.loader.exec_module(bench)
     res = bench.main(["--n", "2", "--schedules", "constant", "--budgets", "300,1000,3000"])
     assert res["tasks"] == 4 and res["speedup"] > 0 and np.isfinite(res["overhead"])
+
+
+def test_compacted_sweep_is_still_a_resumable_sweep(serial, tmp_path):
+    from fsltheory.sweep.store import compact
+
+    src = tmp_path / "src"
+    run_sweep(POINTS, SCHEDULES, "data", BUDGETS, out=src, scheduler=SERIAL)
+    keep = list(serial["key"][:3])
+    path = compact(src, tmp_path / "small", keys=keep)
+    assert len(list(path.parent.glob("part-*.parquet"))) == 1
+    assert sorted(pd.read_parquet(path.parent)["key"]) == sorted(keep)
+    df = run_sweep(POINTS, SCHEDULES, "data", BUDGETS, out=path.parent, scheduler=SERIAL)
+    assert df.attrs["reused"] == 3 and df.attrs["computed"] == len(serial) - 3
+    _same_results(df, serial)

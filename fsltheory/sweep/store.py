@@ -18,7 +18,7 @@ import os
 import uuid
 from pathlib import Path
 
-__all__ = ["MARKER", "open_store", "done_keys", "write_row", "read_sweep", "schema"]
+__all__ = ["MARKER", "open_store", "done_keys", "write_row", "read_sweep", "schema", "compact"]
 
 MARKER = "_fsl_sweep.json"
 
@@ -104,7 +104,15 @@ def part_path(root: Path, key: str) -> Path:
 
 def done_keys(root: Path) -> set[str]:
     """Keys of the finished tasks (complete files only: temp files are hidden)."""
-    return {p.name[5:-8] for p in Path(root).glob("part-*.parquet")}
+    import pyarrow.parquet as pq
+
+    keys = set()
+    for p in Path(root).glob("part-*.parquet"):
+        if p.name.startswith("part-compact-"):
+            keys.update(pq.read_table(p, columns=["key"]).column("key").to_pylist())
+        else:
+            keys.add(p.name[5:-8])
+    return keys
 
 
 def write_row(root: Path, row: dict, kind: str) -> Path:
@@ -137,9 +145,32 @@ def read_sweep(out, keys=None):
         raise FileNotFoundError(f"{root} is not a sweep folder (no {MARKER})")
     kind = json.loads((root / MARKER).read_text())["kind"]
     files = sorted(root.glob("part-*.parquet"))
-    if keys is not None:
-        files = [part_path(root, k) for k in keys if part_path(root, k).exists()]
     if not files:
         return schema(kind).empty_table().to_pandas()
     df = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+    if keys is not None:
+        df = df[df["key"].isin(set(keys))]
     return df.sort_values(["schedule", "s", "beta"], ignore_index=True)
+
+
+def compact(src, dst, *, keys=None) -> Path:
+    """Copy a sweep (only ``keys`` when given) into a new folder as one Parquet file.
+
+    The copy is still a sweep folder: :func:`read_sweep` and ``pandas.read_parquet`` read
+    it, and a sweep run on it skips the keys it holds.  Used for the book's committed data.
+    """
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kind = json.loads((Path(src) / MARKER).read_text())["kind"]
+    df = read_sweep(src, keys)
+    root = open_store(dst, kind)
+    table = pa.Table.from_pandas(df, schema=schema(kind), preserve_index=False)
+    digest = hashlib.sha256("".join(sorted(df["key"])).encode()).hexdigest()[:12]
+    final = root / f"part-compact-{digest}.parquet"
+    tmp = root / f".tmp-compact-{digest}.parquet"
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, final)
+    return final
