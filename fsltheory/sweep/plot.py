@@ -5,7 +5,7 @@ result (``Schedule.scaling(budget).regions``): shaded by evaluating each region'
 condition on a mesh, and their boundaries drawn exactly, as the curves ``s = f(beta)``
 solved from the conditions' relations (``s = 1 - 1/beta`` for the paper's schedules).  The
 markers are the sweep's points, coloured by ``measured_slope - derived_power``; a ring marks
-points within :data:`fsltheory.sweep.grid.NEAR_BOUNDARY` of the boundary, where the log
+points within :data:`fsltheory.sweep.grid.NEAR_BOUNDARY` of a boundary, where the log
 corrections are large, and a cross marks points outside the agreement band.
 """
 
@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import NEAR_BOUNDARY, near_boundary
+from .grid import NEAR_BOUNDARY
 
-__all__ = ["plot_phase_diagram", "boundary_curves", "AGREEMENT_BAND"]
+__all__ = [
+    "plot_phase_diagram",
+    "boundary_curves",
+    "boundary_distance",
+    "near_boundaries",
+    "AGREEMENT_BAND",
+]
 
 #: |measured - derived| accepted away from the boundaries (issue #13)
 AGREEMENT_BAND = 0.05
@@ -38,6 +44,36 @@ def boundary_curves(template, budget: str = "data"):
                 if sol.free_symbols <= {BETA} and all(sol != c for c in curves):
                     curves.append(sol)
     return curves
+
+
+def boundary_distance(schedule: str, s, beta, budget: str = "data") -> np.ndarray:
+    """Distance in ``s`` from ``(s, beta)`` to the nearest region boundary of ``schedule``.
+
+    The boundaries are those of the derived result (:func:`boundary_curves`) and always
+    the paper's ``s = 1 - 1/beta``, where the optimal hyper-parameters change regime even
+    when the loss exponent does not.
+    """
+    import sympy as sp
+
+    from ..symbolic.terms import BETA
+    from .families import resolve_schedule
+
+    s, beta = np.asarray(s, dtype=float), np.asarray(beta, dtype=float)
+    dist = np.abs(s - (1.0 - 1.0 / beta))
+    for curve in boundary_curves(resolve_schedule(schedule), budget):
+        c = sp.lambdify(BETA, curve, "numpy")(beta) * np.ones_like(beta)
+        dist = np.minimum(dist, np.abs(s - c))
+    return dist
+
+
+def near_boundaries(df, margin: float = NEAR_BOUNDARY) -> np.ndarray:
+    """Rows of a sweep within ``margin`` (in ``s``) of a region boundary of their schedule."""
+    out = np.zeros(len(df), dtype=bool)
+    for name, sub in df.groupby("schedule"):
+        budget = str(sub["budget"].iloc[0]) if "budget" in sub else "data"
+        idx = df.index.get_indexer(sub.index)
+        out[idx] = boundary_distance(name, sub["s"], sub["beta"], budget) < margin
+    return out
 
 
 def _region_mask(template, budget, B, Sg):
@@ -72,7 +108,6 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
     band : float
         ``|measured - derived|`` above which points get a cross.
     """
-    import matplotlib.pyplot as plt
     import sympy as sp
     from matplotlib.colors import ListedColormap, TwoSlopeNorm
 
@@ -98,7 +133,19 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
 
     ncols = min(3, len(names))
     nrows = -(-len(names) // ncols)
-    fig, axes = figure(nrows, ncols, width=4.2, height=3.6, squeeze=False, layout="constrained")
+    # the colour bar gets its own grid column, so tight_layout (plotting.finalize) can place it
+    fig, grid_axes = figure(
+        nrows,
+        ncols + 1,
+        width=4.2,
+        height=3.6,
+        squeeze=False,
+        gridspec_kw={"width_ratios": [1.0] * ncols + [0.06]},
+    )
+    fig.set_figwidth(4.2 * ncols + 1.6)
+    axes, cax = grid_axes[:, :ncols], grid_axes[0, ncols]
+    for extra in grid_axes[1:, ncols]:
+        extra.set_visible(False)
     size = float(np.clip(6000 / max(1, len(df) // max(1, len(names))), 25, 160))
     sc = None
     for ax, name in zip(axes.flat, names, strict=False):
@@ -141,7 +188,7 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             edgecolors="none",
             zorder=3,
         )
-        near = near_boundary(sub["s"], sub["beta"], margin)
+        near = boundary_distance(name, sub["s"], sub["beta"], budget) < margin
         ax.scatter(
             sub["beta"][near],
             sub["s"][near],
@@ -150,7 +197,7 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             edgecolors="k",
             linewidths=0.7,
             zorder=4,
-            label=f"|s − (1 − 1/β)| < {margin:g}",
+            label=f"within {margin:g} of a boundary (in s)",
         )
         off = np.abs(d) > band
         if off.any():
@@ -175,15 +222,20 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
         ax.legend(fontsize=6, loc="best")
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    cbar = fig.colorbar(sc, ax=list(axes.flat), shrink=0.9)
+    cbar = fig.colorbar(sc, cax=cax)
     cbar.set_label("measured slope − derived exponent (dimensionless)")
-    plt.close(fig)
+    cax.set_xlabel("Δ (dimensionless)")
     return fig
 
 
 def save_phase_diagram(fig, path, *, force: bool = False):
     """Write the figure (refusing to overwrite without ``force``), alt text in PNG metadata."""
+    import matplotlib.pyplot as plt
+
     from .._output import prepare_output
+    from ..plotting import finalize
+
+    finalize(fig)
 
     path = prepare_output(path, force=force)
     meta = {
@@ -192,4 +244,5 @@ def save_phase_diagram(fig, path, *, force: bool = False):
         "by measured slope minus derived exponent, rings near the boundary."
     }
     fig.savefig(path, dpi=120, metadata=meta if path.suffix.lower() == ".png" else None)
+    plt.close(fig)
     return path
