@@ -153,11 +153,13 @@ def _print_table(df, kind: str) -> None:
                 f"{r.derived_power:>10.4f}{r.measured_slope:>10.4f}{r.difference:>+8.3f}"
             )
     else:
-        print(f"{'schedule':<12}{'s':>7}{'beta':>7} {'regime':<7}{'final rel. diff':>16}{'z':>8}")
+        print(
+            f"{'schedule':<12}{'s':>7}{'beta':>7} {'regime':<7}{'final rel. diff':>16}{'z':>8}{'slope diff':>11}"
+        )
         for r in df.itertuples():
             print(
                 f"{r.schedule:<12}{r.s:>7.3g}{r.beta:>7.3g} {r.regime:<7}"
-                f"{r.final_rel_diff:>+16.3f}{r.final_z:>8.1f}"
+                f"{r.final_rel_diff:>+16.3f}{r.final_z:>8.1f}{r.slope_difference:>+11.3f}"
             )
     sys.stdout.flush()
 

@@ -94,7 +94,22 @@ def _region_mask(template, budget, B, Sg):
     return idx, labels
 
 
-def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, band=AGREEMENT_BAND):
+#: |random-M MC - top-M exact| / exact above which a Monte-Carlo point gets a cross
+MC_BAND = 0.25
+
+
+def _deviation(df) -> tuple[np.ndarray, str, str]:
+    """The coloured quantity of a sweep: (values, colour-bar label, legend text)."""
+    if "measured_slope" in df:
+        d = (df["measured_slope"] - df["derived_power"]).to_numpy()
+        return d, "measured slope − derived exponent (dimensionless)", "|measured − derived|"
+    if "final_rel_diff" in df:
+        d = df["final_rel_diff"].to_numpy()
+        return d, "(random-M SGD − top-M exact) / exact (dimensionless)", "|relative difference|"
+    raise ValueError("df is invalid: expected rows of fsltheory.sweep.run_sweep")
+
+
+def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, band=None):
     """Draw the phase diagram of an exact-kind sweep; returns the matplotlib figure.
 
     Parameters
@@ -106,7 +121,9 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
     margin : float
         Distance in ``s`` from the boundary within which points are marked.
     band : float
-        ``|measured - derived|`` above which points get a cross.
+        ``|measured - derived|`` above which points get a cross (default
+        :data:`AGREEMENT_BAND`; for a Monte-Carlo sweep, ``|relative difference|`` of the
+        final risks, default :data:`MC_BAND`).
     """
     import sympy as sp
     from matplotlib.colors import ListedColormap, TwoSlopeNorm
@@ -117,11 +134,11 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
 
     if df.empty:
         raise ValueError("df is invalid: expected a sweep with at least one row")
-    if "measured_slope" not in df:
-        raise ValueError("df is invalid: expected an exact-kind sweep (kind='exact')")
+    dev, bar_label, off_label = _deviation(df)
+    if band is None:
+        band = AGREEMENT_BAND if "measured_slope" in df else MC_BAND
     names = list(schedules) if schedules else list(dict.fromkeys(df["schedule"]))
-    budget = str(df["budget"].iloc[0])
-    dev = (df["measured_slope"] - df["derived_power"]).to_numpy()
+    budget = str(df["budget"].iloc[0]) if "budget" in df else "data"
     vmax = max(2 * band, float(np.nanmax(np.abs(dev))))
     norm = TwoSlopeNorm(0.0, -vmax, vmax)
     b_lo, b_hi = df["beta"].min(), df["beta"].max()
@@ -176,7 +193,7 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             label = "s = 1 − 1/β (exponent unchanged across it)"
             ax.plot(bb, 1 - 1 / bb, "k--", lw=1.0, label=label)
         sub = df[df["schedule"] == name]
-        d = (sub["measured_slope"] - sub["derived_power"]).to_numpy()
+        d = _deviation(sub)[0]
         sc = ax.scatter(
             sub["beta"],
             sub["s"],
@@ -209,21 +226,19 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
                 c="k",
                 linewidths=0.9,
                 zorder=5,
-                label=f"|measured − derived| > {band:g}",
+                label=f"{off_label} > {band:g}",
             )
         ax.set_xlim(bb[0], bb[-1])
         ax.set_ylim(ss[0], ss[-1])
-        label_axes(
-            ax,
-            "capacity exponent β (dimensionless)",
-            "difficulty s (dimensionless)",
-            f"{name} ({budget}-limited)",
+        title = (
+            f"{name} ({budget}-limited)" if "measured_slope" in df else f"{name} (random vs top M)"
         )
+        label_axes(ax, "capacity exponent β (dimensionless)", "difficulty s (dimensionless)", title)
         ax.legend(fontsize=6, loc="best")
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
     cbar = fig.colorbar(sc, cax=cax)
-    cbar.set_label("measured slope − derived exponent (dimensionless)")
+    cbar.set_label(bar_label)
     cax.set_xlabel("Δ (dimensionless)")
     return fig
 

@@ -70,6 +70,9 @@ def schema(kind: str):
             ("final_rel_diff", f64),
             ("max_abs_rel_diff", f64),
             ("final_z", f64),
+            ("exact_top_slope", f64),
+            ("mc_random_slope", f64),
+            ("slope_difference", f64),
         ]
     return pa.schema(common + rest + [("seconds", f64)])
 

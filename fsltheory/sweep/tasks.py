@@ -200,6 +200,9 @@ def _compute_mc(task: SweepTask) -> dict:
     mc = simulate_sgd(rnd, sched, K, runs=int(cfg["runs"]), rng=seed, record=record, W=W)
     ex, mv, se = exact.excess_risk, mc.excess_risk, mc.excess_risk_se
     rel = (mv - ex) / ex
+    late = exact.step >= max(2, K // 10)  # the last decade of steps: the scaling regime
+    x = np.log(exact.step[late])
+    slopes = [float(np.polyfit(x, np.log(y[late]), 1)[0]) for y in (ex, mv)]
     return {
         "regime": d["regime"],
         "region": d["region"],
@@ -212,6 +215,9 @@ def _compute_mc(task: SweepTask) -> dict:
         "final_rel_diff": float(rel[-1]),
         "max_abs_rel_diff": float(np.max(np.abs(rel[1:]))),
         "final_z": float((mv[-1] - ex[-1]) / se[-1]),
+        "exact_top_slope": slopes[0],
+        "mc_random_slope": slopes[1],
+        "slope_difference": slopes[1] - slopes[0],
     }
 
 
