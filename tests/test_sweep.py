@@ -164,6 +164,10 @@ def test_monte_carlo_kind(tmp_path):
     [r] = df.itertuples()
     assert r.regime == "easy" and r.steps == 200 and len(r.exact_top) == len(r.mc_random)
     assert np.isfinite(r.final_rel_diff) and np.isfinite(r.final_z)
+    assert np.isfinite(r.exact_top_slope) and np.isfinite(r.mc_random_slope)
+    from fsltheory.sweep import plot_phase_diagram
+
+    plot_phase_diagram(df).clf()
     again = run_sweep(
         [(1.0, 2.0)], ["constant"], out=tmp_path / "mc", kind="mc", scheduler=SERIAL, settings=tiny
     )
@@ -266,3 +270,29 @@ def test_compacted_sweep_is_still_a_resumable_sweep(serial, tmp_path):
     df = run_sweep(POINTS, SCHEDULES, "data", BUDGETS, out=path.parent, scheduler=SERIAL)
     assert df.attrs["reused"] == 3 and df.attrs["computed"] == len(serial) - 3
     _same_results(df, serial)
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path):
+    import time
+
+    out = tmp_path / "sweep"
+    cmd = [sys.executable, "-m", "fsltheory", "sweep", "--s", "0.5,1", "--beta", "2,4"]
+    cmd += ["--schedules", "constant,wsd", "--budgets", "300,1000,3000"]
+    cmd += ["--workers", "1", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 240
+    while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "fsl sweep: interrupted" in err
+    finished = {p.name: p.stat().st_mtime_ns for p in out.glob("part-*.parquet")}
+    assert 1 <= len(finished) < 8 and not list(out.glob(".tmp-*"))
+    again = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"computed {8 - len(finished)}, reused {len(finished)}" in again.stdout
+    assert all((out / n).stat().st_mtime_ns == t for n, t in finished.items())
