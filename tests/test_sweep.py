@@ -272,7 +272,13 @@ def test_compacted_sweep_is_still_a_resumable_sweep(serial, tmp_path):
     _same_results(df, serial)
 
 
-def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path):
+@pytest.mark.parametrize(
+    "sig",
+    # SIGTERM takes the same path (raised as KeyboardInterrupt); one subprocess pair is enough
+    [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow)],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path, sig):
     import time
 
     out = tmp_path / "sweep"
@@ -286,7 +292,7 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path):
     deadline = time.monotonic() + 240
     while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
         time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "fsl sweep: interrupted" in err

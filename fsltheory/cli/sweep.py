@@ -18,8 +18,11 @@ Lists are comma-separated values or ``START:STOP:N`` (N evenly spaced values).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
+import signal
 import sys
+import threading
 import time
 
 __all__ = ["register", "run", "run_plot", "parse_values"]
@@ -121,18 +124,19 @@ def run(args) -> int:
     if settings and args.kind != "mc":
         raise ValueError(f"--mc-* options are invalid with kind={args.kind!r}: expected --kind mc")
     t0 = time.perf_counter()
-    df = run_sweep(
-        grid(s_vals, beta_vals),
-        schedules,
-        args.budget,
-        budgets,
-        out=args.out,
-        kind=args.kind,
-        scheduler="serial" if args.serial else args.scheduler,
-        workers=workers,
-        progress=True if args.progress else None,
-        settings=settings or None,
-    )
+    with _terminate_as_interrupt():
+        df = run_sweep(
+            grid(s_vals, beta_vals),
+            schedules,
+            args.budget,
+            budgets,
+            out=args.out,
+            kind=args.kind,
+            scheduler="serial" if args.serial else args.scheduler,
+            workers=workers,
+            progress=True if args.progress else None,
+            settings=settings or None,
+        )
     _print_table(df, args.kind)
     print(
         f"{len(df)} tasks in {args.out}: computed {df.attrs['computed']}, reused "
@@ -140,6 +144,24 @@ def run(args) -> int:
         f"plot with: fsl sweep plot {args.out} --out phase.png"
     )
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (``kill``, a batch system) stops the sweep like Ctrl-C: cluster closed,
+    finished files kept.  Background jobs of a non-interactive shell ignore SIGINT."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def _print_table(df, kind: str) -> None:
