@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .grid import NEAR_BOUNDARY
+from .families import resolve_schedule
+from .grid import NEAR_BOUNDARY, NEAR_BOUNDARY_BETA
 
 __all__ = [
     "plot_phase_diagram",
     "boundary_curves",
+    "boundary_betas",
     "boundary_distance",
     "near_boundaries",
     "AGREEMENT_BAND",
@@ -46,6 +48,24 @@ def boundary_curves(template, budget: str = "data"):
     return curves
 
 
+def boundary_betas(template, budget: str = "data") -> list:
+    """Boundaries of the derived result at fixed ``beta`` (conditions free of ``s``)."""
+    import sympy as sp
+
+    from ..symbolic.terms import BETA, S
+    from .tasks import _symbolic
+
+    out = []
+    for reg in _symbolic(template, budget).regions:
+        for rel in sp.sympify(reg.condition).atoms(sp.core.relational.Relational):
+            if S in rel.free_symbols:
+                continue
+            for sol in sp.solve(sp.Eq(rel.lhs, rel.rhs), BETA):
+                if sol.is_number and sol not in out:
+                    out.append(sol)
+    return sorted(out)
+
+
 def boundary_distance(schedule: str, s, beta, budget: str = "data") -> np.ndarray:
     """Distance in ``s`` from ``(s, beta)`` to the nearest region boundary of ``schedule``.
 
@@ -56,7 +76,6 @@ def boundary_distance(schedule: str, s, beta, budget: str = "data") -> np.ndarra
     import sympy as sp
 
     from ..symbolic.terms import BETA
-    from .families import resolve_schedule
 
     s, beta = np.asarray(s, dtype=float), np.asarray(beta, dtype=float)
     dist = np.abs(s - (1.0 - 1.0 / beta))
@@ -66,13 +85,24 @@ def boundary_distance(schedule: str, s, beta, budget: str = "data") -> np.ndarra
     return dist
 
 
-def near_boundaries(df, margin: float = NEAR_BOUNDARY) -> np.ndarray:
-    """Rows of a sweep within ``margin`` (in ``s``) of a region boundary of their schedule."""
+def near_boundaries(
+    df, margin: float = NEAR_BOUNDARY, beta_margin: float = NEAR_BOUNDARY_BETA
+) -> np.ndarray:
+    """Rows of a sweep near a region boundary of their schedule.
+
+    Near: within ``margin`` in ``s`` of a boundary curve ``s(beta)``
+    (:func:`boundary_distance`), or within ``beta_margin`` in ``beta`` of a boundary at
+    fixed ``beta`` (:func:`boundary_betas`) or of the model's edge ``beta = 1``.
+    """
     out = np.zeros(len(df), dtype=bool)
     for name, sub in df.groupby("schedule"):
         budget = str(sub["budget"].iloc[0]) if "budget" in sub else "data"
         idx = df.index.get_indexer(sub.index)
-        out[idx] = boundary_distance(name, sub["s"], sub["beta"], budget) < margin
+        beta = sub["beta"].to_numpy(dtype=float)
+        near = boundary_distance(name, sub["s"], beta, budget) < margin
+        for b0 in [1.0] + [float(b) for b in boundary_betas(resolve_schedule(name), budget)]:
+            near |= np.abs(beta - b0) < beta_margin
+        out[idx] = near
     return out
 
 
@@ -130,7 +160,6 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
 
     from ..plotting import figure, label_axes
     from ..symbolic.terms import BETA
-    from .families import resolve_schedule
 
     if df.empty:
         raise ValueError("df is invalid: expected a sweep with at least one row")
@@ -189,6 +218,8 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
         for curve in curves:
             y = sp.lambdify(BETA, curve, "numpy")(bb) * np.ones_like(bb)
             ax.plot(bb, y, "k-", lw=1.2, label=f"region boundary s = {sp.sstr(curve)}")
+        for b0 in boundary_betas(template, budget):
+            ax.axvline(float(b0), color="k", lw=1.2, ls=":", label=f"region boundary β = {b0}")
         if not curves:  # one region: the exponent is the same on both sides
             label = "s = 1 − 1/β (exponent unchanged across it)"
             ax.plot(bb, 1 - 1 / bb, "k--", lw=1.0, label=label)
@@ -205,7 +236,7 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             edgecolors="none",
             zorder=3,
         )
-        near = boundary_distance(name, sub["s"], sub["beta"], budget) < margin
+        near = near_boundaries(sub, margin)
         ax.scatter(
             sub["beta"][near],
             sub["s"][near],
@@ -214,7 +245,7 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             edgecolors="k",
             linewidths=0.7,
             zorder=4,
-            label=f"within {margin:g} of a boundary (in s)",
+            label="near a boundary",
         )
         off = np.abs(d) > band
         if off.any():
