@@ -23,7 +23,7 @@ pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 
-from fsltheory import Constant  # noqa: E402
+from fsltheory import Constant, derive_scaling  # noqa: E402
 from fsltheory.cli import main  # noqa: E402
 from fsltheory.sweep import (  # noqa: E402
     FAMILIES,
@@ -64,7 +64,7 @@ def test_serial_rows_follow_the_derivation(serial):
         serial.columns
     )
     for r in serial.itertuples():
-        theory = FAMILIES[r.schedule].scaling("data").at(beta=r.beta, s=r.s)
+        theory = derive_scaling(FAMILIES[r.schedule], "data").at(beta=r.beta, s=r.s)
         assert sp.Rational(r.derived_power_exact) == theory.loss.power
         assert sp.Rational(r.derived_log_exact) == theory.loss.log
         assert r.regime == theory.regime
@@ -309,7 +309,7 @@ def test_compute_budget_tunes_the_width_too(tmp_path):
         [(1.0, 2.0)], ["constant"], "compute", [1000, 3000, 10000], out=tmp_path, scheduler=SERIAL
     )
     [r] = df.itertuples()
-    theory = FAMILIES["constant"].scaling("compute").at(beta=2.0, s=1.0)
+    theory = derive_scaling(FAMILIES["constant"], "compute").at(beta=2.0, s=1.0)
     assert sp.Rational(r.derived_power_exact) == theory.loss.power
     assert r.budget == "compute" and max(r.widths) < 1e9  # a finite tuned M at each C
     assert abs(r.difference) < 0.05  # measured 0.012 over one decade of C

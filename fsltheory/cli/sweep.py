@@ -101,7 +101,7 @@ def _int_option(name: str, text, minimum: int = 1) -> int | None:
 
 
 def run(args) -> int:
-    from ..sweep import KINDS, grid, run_sweep
+    from fsltheory.sweep import KINDS, grid, run_sweep
 
     if args.out is None:
         raise ValueError("--out is required: expected a folder for the sweep's Parquet files")
@@ -191,8 +191,8 @@ def run_plot(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..sweep import plot_phase_diagram, read_sweep
-    from ..sweep.plot import save_phase_diagram
+    from fsltheory.sweep import plot_phase_diagram, read_sweep
+    from fsltheory.sweep.plot import save_phase_diagram
 
     df = read_sweep(args.dir)
     schedules = [x.strip() for x in args.schedules.split(",")] if args.schedules else None

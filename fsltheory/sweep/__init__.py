@@ -10,16 +10,23 @@ imported only when a sweep runs (``pip install fsltheory[sweep]``).
 
 from __future__ import annotations
 
-from .families import DEFAULT_SCHEDULES, FAMILIES, register_family, resolve_schedule
-from .grid import grid, near_boundary
-from .runner import SERIAL, build_tasks, run_sweep, warm_up
-from .store import read_sweep
-from .tasks import EXACT_SETTINGS, KINDS, MC_SETTINGS, SWEEP_VERSION, SweepTask, boundary_s
+from fsltheory.sweep.families import DEFAULT_SCHEDULES, FAMILIES, register_family, resolve_schedule
+from fsltheory.sweep.grid import grid, near_boundary
+from fsltheory.sweep.runner import SERIAL, build_tasks, run_sweep, warm_up
+from fsltheory.sweep.store import read_sweep
+from fsltheory.sweep.tasks import (
+    EXACT_SETTINGS,
+    KINDS,
+    MC_SETTINGS,
+    SWEEP_VERSION,
+    SweepTask,
+    boundary_s,
+)
 
 
 def plot_phase_diagram(*args, **kwargs):
     """See :func:`fsltheory.sweep.plot.plot_phase_diagram` (imports matplotlib lazily)."""
-    from .plot import plot_phase_diagram as f
+    from fsltheory.sweep.plot import plot_phase_diagram as f
 
     return f(*args, **kwargs)
 

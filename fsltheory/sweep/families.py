@@ -14,7 +14,7 @@ with no change here.
 
 from __future__ import annotations
 
-from ..schedules import WSD, Constant, Cosine, Exponential, Linear, Power, Schedule
+from fsltheory.schedules import WSD, Constant, Cosine, Exponential, Linear, Power, Schedule
 
 __all__ = ["FAMILIES", "DEFAULT_SCHEDULES", "register_family", "resolve_schedule"]
 
@@ -47,7 +47,8 @@ def resolve_schedule(name: str) -> Schedule:
     key = name.strip().lower()
     if key in FAMILIES:
         return FAMILIES[key]
-    from ..symbolic.tables import schedule_from_spec
+    from fsltheory.schedules.registry import schedule_from_spec
+    from fsltheory.symbolic.profiles import intrinsic_profile
 
     try:
         sched = schedule_from_spec(key)
@@ -56,5 +57,5 @@ def resolve_schedule(name: str) -> Schedule:
             f"schedules={name!r} is invalid: expected one of {sorted(FAMILIES)} "
             f"or a schedule SPEC ({err})"
         ) from None
-    sched.intrinsic_profile()  # families without an exponent theory fail here, not on a worker
+    intrinsic_profile(sched)  # families without an exponent theory fail here, not on a worker
     return sched

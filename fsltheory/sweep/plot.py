@@ -1,7 +1,7 @@
 """The phase diagram of a sweep: symbolic regime regions and measured-minus-derived colour.
 
 One panel per schedule over the ``(beta, s)`` plane.  The regions are those of the derived
-result (``Schedule.scaling(budget).regions``): shaded by evaluating each region's SymPy
+result (``derive_scaling(schedule, budget).regions``): shaded by evaluating each region's SymPy
 condition on a mesh, and their boundaries drawn exactly, as the curves ``s = f(beta)``
 solved from the conditions' relations (``s = 1 - 1/beta`` for the paper's schedules).  The
 markers are the sweep's points, coloured by ``measured_slope - derived_power``; a ring marks
@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .families import resolve_schedule
-from .grid import NEAR_BOUNDARY, NEAR_BOUNDARY_BETA
+from fsltheory.measure import SLOPE_BAND
+from fsltheory.sweep.families import resolve_schedule
+from fsltheory.sweep.grid import NEAR_BOUNDARY, NEAR_BOUNDARY_BETA
 
 __all__ = [
     "plot_phase_diagram",
@@ -25,8 +26,8 @@ __all__ = [
     "AGREEMENT_BAND",
 ]
 
-#: |measured - derived| accepted away from the boundaries (issue #13)
-AGREEMENT_BAND = 0.05
+#: |measured - derived| accepted away from the boundaries: the package's one slope band
+AGREEMENT_BAND = SLOPE_BAND
 _REGION_COLORS = {"easy": "#e8f1fb", "hard": "#fbeee6", "any": "#f2f2f2"}
 
 
@@ -34,8 +35,8 @@ def boundary_curves(template, budget: str = "data"):
     """The region boundaries of ``template``'s derived result, as SymPy ``s(beta)``."""
     import sympy as sp
 
-    from ..symbolic.terms import BETA, S
-    from .tasks import _symbolic
+    from fsltheory.sweep.tasks import _symbolic
+    from fsltheory.symbolic.terms import BETA, S
 
     curves = []
     for reg in _symbolic(template, budget).regions:
@@ -52,8 +53,8 @@ def boundary_betas(template, budget: str = "data") -> list:
     """Boundaries of the derived result at fixed ``beta`` (conditions free of ``s``)."""
     import sympy as sp
 
-    from ..symbolic.terms import BETA, S
-    from .tasks import _symbolic
+    from fsltheory.sweep.tasks import _symbolic
+    from fsltheory.symbolic.terms import BETA, S
 
     out = []
     for reg in _symbolic(template, budget).regions:
@@ -75,7 +76,7 @@ def boundary_distance(schedule: str, s, beta, budget: str = "data") -> np.ndarra
     """
     import sympy as sp
 
-    from ..symbolic.terms import BETA
+    from fsltheory.symbolic.terms import BETA
 
     s, beta = np.asarray(s, dtype=float), np.asarray(beta, dtype=float)
     dist = np.abs(s - (1.0 - 1.0 / beta))
@@ -110,8 +111,8 @@ def _region_mask(template, budget, B, Sg):
     """Index of the region that applies at each mesh point (-1: none)."""
     import sympy as sp
 
-    from ..symbolic.terms import BETA, S
-    from .tasks import _symbolic
+    from fsltheory.sweep.tasks import _symbolic
+    from fsltheory.symbolic.terms import BETA, S
 
     res = _symbolic(template, budget)
     idx = np.full(B.shape, -1)
@@ -158,8 +159,8 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
     import sympy as sp
     from matplotlib.colors import ListedColormap, TwoSlopeNorm
 
-    from ..plotting import figure, label_axes
-    from ..symbolic.terms import BETA
+    from fsltheory.plotting import figure, label_axes
+    from fsltheory.symbolic.terms import BETA
 
     if df.empty:
         raise ValueError("df is invalid: expected a sweep with at least one row")
@@ -278,8 +279,8 @@ def save_phase_diagram(fig, path, *, force: bool = False):
     """Write the figure (refusing to overwrite without ``force``), alt text in PNG metadata."""
     import matplotlib.pyplot as plt
 
-    from .._output import prepare_output
-    from ..plotting import finalize
+    from fsltheory._util.output import prepare_output
+    from fsltheory.plotting import finalize
 
     finalize(fig)
 

@@ -14,9 +14,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from .families import resolve_schedule
-from .store import done_keys, open_store, read_sweep, write_row
-from .tasks import KINDS, SweepTask, compute
+from fsltheory.sweep.families import resolve_schedule
+from fsltheory.sweep.store import done_keys, open_store, read_sweep, write_row
+from fsltheory.sweep.tasks import KINDS, SweepTask, compute
 
 __all__ = ["build_tasks", "run_sweep", "warm_up", "SERIAL"]
 
@@ -34,7 +34,7 @@ def build_tasks(
     settings: dict | None = None,
 ) -> list[SweepTask]:
     """The task list of a sweep, validated (``points`` are ``(s, beta)`` pairs)."""
-    from .._validate import check_greater
+    from fsltheory._util.validate import check_greater
 
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r} is invalid: expected one of {KINDS}")
@@ -73,7 +73,7 @@ def build_tasks(
 
 def warm_up() -> None:
     """Compile the numba kernels and import the derivations once in this process."""
-    from .families import FAMILIES
+    from fsltheory.sweep.families import FAMILIES
 
     for name in ("constant", "wsd"):
         compute(SweepTask(0.5, 2.0, name, FAMILIES[name], "data", (8.0, 16.0, 32.0)))

@@ -30,7 +30,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from ..schedules import Schedule
+from fsltheory.schedules import Schedule
 
 __all__ = [
     "SWEEP_VERSION",
@@ -88,7 +88,7 @@ class SweepTask:
 
     def identity(self) -> dict:
         """Everything the result depends on, as plain JSON values."""
-        from ..measure import CAP_TIMES_TRACE
+        from fsltheory.measure import CAP_TIMES_TRACE
 
         return {
             "version": SWEEP_VERSION,
@@ -111,7 +111,9 @@ class SweepTask:
 @cache
 def _symbolic(template: Schedule, budget: str):
     """The Piecewise result over (s, beta): derived once per family and budget per process."""
-    return template.scaling(budget)
+    from fsltheory.symbolic.scaling import derive_scaling
+
+    return derive_scaling(template, budget)
 
 
 @lru_cache(maxsize=4096)
@@ -144,7 +146,7 @@ def _common(task: SweepTask) -> dict:
 
 
 def _compute_exact(task: SweepTask) -> dict:
-    from ..measure import measure_scaling
+    from fsltheory.measure import measure_scaling
 
     cfg = task.resolved_settings()
     d = derived(task.template, task.budget, task.s, task.beta)
@@ -179,9 +181,10 @@ def _compute_exact(task: SweepTask) -> dict:
 
 
 def _compute_mc(task: SweepTask) -> dict:
-    from .. import PowerLawModel, expected_risk, simulate_sgd
-    from ..exact import max_stable_lr
-    from ..measure import _instantiate, default_peak_cap
+    from fsltheory.exact import expected_risk, max_stable_lr
+    from fsltheory.measure import _instantiate, default_peak_cap
+    from fsltheory.model import PowerLawModel
+    from fsltheory.sgd import simulate_sgd
 
     cfg = task.resolved_settings()
     d = derived(task.template, "data", task.s, task.beta)
