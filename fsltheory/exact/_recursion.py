@@ -28,9 +28,29 @@ from numba import njit
 from fsltheory._util.loops import record_value
 from fsltheory.exact._numpy_recursion import DIVERGED
 
-__all__ = ["advance", "run_recursion", "DIVERGED"]
+__all__ = ["advance", "step_modes", "run_recursion", "DIVERGED"]
 
 _FLAGS = {"reassoc", "contract"}
+
+
+@njit(cache=True, nogil=True, fastmath=_FLAGS, inline="always")
+def step_modes(lam, w, r, eta, ib, R, C, sigma2):
+    """One step of every mode in place; returns the new ``R = C + sum_i w_i r_i``.
+
+    The one copy of the update of reference §8.1, shared by :func:`advance` and the
+    adjoint's forward pass (:mod:`fsltheory.optimal._loops`); inlined at the numba IR level,
+    so the callers' loops vectorise as if it were written in place.
+    """
+    q = 1.0 + ib
+    G = ib * (R + sigma2)
+    acc = 0.0
+    for i in range(lam.size):
+        t = eta * lam[i]
+        ri = r[i]
+        ri = ri + t * (t * (q * ri + G) - 2.0 * ri)
+        r[i] = ri
+        acc += w[i] * ri
+    return C + acc
 
 
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
@@ -46,18 +66,7 @@ def advance(lam, w, r, C, sigma2, lrs, invb, k0, k1, rec, pos, out):
         R += w[i] * r[i]
     for k in range(k0, k1):
         pos = record_value(rec, pos, k, out, R)
-        eta = lrs[k]
-        ib = invb[k]
-        q = 1.0 + ib
-        G = ib * (R + sigma2)
-        acc = 0.0
-        for i in range(n):
-            t = eta * lam[i]
-            ri = r[i]
-            ri = ri + t * (t * (q * ri + G) - 2.0 * ri)
-            r[i] = ri
-            acc += w[i] * ri
-        R = C + acc
+        R = step_modes(lam, w, r, lrs[k], invb[k], R, C, sigma2)
         if not (abs(R) < DIVERGED):
             return k, pos
     pos = record_value(rec, pos, k1, out, R)

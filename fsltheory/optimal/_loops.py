@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fsltheory.exact._recursion import DIVERGED, step_modes
+
 __all__ = ["exact_forward", "exact_backward", "fsl_forward", "fsl_backward", "DIVERGED"]
 
-#: ``R`` beyond this is divergence (and NaN fails every comparison); as the exact engine
-DIVERGED = 1e250
 
 _FLAGS = {"reassoc", "contract"}
 
@@ -46,18 +46,7 @@ def exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, R, hist, every, ckpts
         if every > 0 and k % every == 0:
             for i in range(n):
                 ckpts[k // every, i] = r[i]
-        eta = lrs[k]
-        ib = invb[k]
-        q = 1.0 + ib
-        G = ib * (Rk + sigma2)
-        acc = 0.0
-        for i in range(n):
-            t = eta * lam[i]
-            ri = r[i]
-            ri = ri + t * (t * (q * ri + G) - 2.0 * ri)
-            r[i] = ri
-            acc += w[i] * ri
-        Rk = C + acc
+        Rk = step_modes(lam, w, r, lrs[k], invb[k], Rk, C, sigma2)
         if not (abs(Rk) < DIVERGED):
             return k
     R[k1] = Rk
