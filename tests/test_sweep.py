@@ -190,7 +190,7 @@ def test_refuses_a_folder_that_is_not_a_sweep(tmp_path):
         (["--beta", "2,0.5"], "beta=0.5 is invalid: expected beta > 1"),
         (["--s", "a,b"], "s='a,b' is invalid"),
         (["--budgets", "1000"], "budgets=[1000.0] is invalid: expected at least 3"),
-        (["--budget", "time"], "budget='time' is invalid: expected 'data' or 'compute'"),
+        (["--budget", "time"], "budget='time' is invalid: expected one of ('data', 'compute')"),
         (["--workers", "0"], "workers='0' is invalid: expected an integer >= 1"),
         (["--kind", "gpu"], "kind='gpu' is invalid"),
         (["--schedules", "nope"], "schedules='nope' is invalid"),

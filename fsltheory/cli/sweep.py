@@ -101,14 +101,13 @@ def _int_option(name: str, text, minimum: int = 1) -> int | None:
 
 
 def run(args) -> int:
+    from fsltheory._util.validate import check_choice
     from fsltheory.sweep import KINDS, grid, run_sweep
 
     if args.out is None:
         raise ValueError("--out is required: expected a folder for the sweep's Parquet files")
-    if args.kind not in KINDS:
-        raise ValueError(f"kind={args.kind!r} is invalid: expected one of {KINDS}")
-    if args.budget not in ("data", "compute"):
-        raise ValueError(f"budget={args.budget!r} is invalid: expected 'data' or 'compute'")
+    check_choice("kind", args.kind, KINDS)
+    check_choice("budget", args.budget, ("data", "compute"))
     s_vals = parse_values("s", args.s)
     beta_vals = parse_values("beta", args.beta)
     budgets = parse_values("budgets", args.budgets or DEFAULT_BUDGETS[args.budget])

@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike
 
 from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike
-from fsltheory._util.validate import check_int
+from fsltheory._util.validate import check_choice, check_int
 from fsltheory.curve import ExactInfo, RecordLike, RiskCurve, record_steps
 from fsltheory.exact._numpy_recursion import is_small, run_small
 from fsltheory.exact.matrix import reduce_random_features, top_W
@@ -219,10 +219,8 @@ def expected_risk(
     """
     t0 = time.perf_counter()
     check_model(model)
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is invalid: expected one of {METHODS}")
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is invalid: expected one of {PRECISIONS}")
+    check_choice("method", method, METHODS)
+    check_choice("precision", precision, PRECISIONS)
     if isinstance(schedule, str):
         schedule = parse_schedule(schedule)  # once here too: the spec goes into the metadata
     lrs, steps = learning_rates(schedule, steps, name="lr")

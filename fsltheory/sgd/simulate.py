@@ -26,7 +26,7 @@ from tqdm.std import tqdm
 
 from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike, root_seed
-from fsltheory._util.validate import check_int
+from fsltheory._util.validate import check_choice, check_int
 from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
 from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
@@ -214,8 +214,7 @@ def simulate_sgd(
     lrs, steps = learning_rates(schedule, steps)
     bsz = batch_sizes(batch, steps)
     runs = check_int("runs", runs, 1)
-    if precision not in PRECISIONS:
-        raise ValueError(f"precision={precision!r} is invalid: expected one of {PRECISIONS}")
+    check_choice("precision", precision, PRECISIONS)
     rec = record_steps(record, steps)
     n_rec = rec.size
     if chunk is None:

@@ -54,7 +54,7 @@ def resolve_schedule(name: str) -> Schedule:
         sched = schedule_from_spec(key)
     except ValueError as err:
         raise ValueError(
-            f"schedules={name!r} is invalid: expected one of {sorted(FAMILIES)} "
+            f"schedules={name!r} is invalid: expected a family name {sorted(FAMILIES)} "
             f"or a schedule SPEC ({err})"
         ) from None
     intrinsic_profile(sched)  # families without an exponent theory fail here, not on a worker

@@ -34,12 +34,10 @@ def build_tasks(
     settings: dict | None = None,
 ) -> list[SweepTask]:
     """The task list of a sweep, validated (``points`` are ``(s, beta)`` pairs)."""
-    from fsltheory._util.validate import check_greater
+    from fsltheory._util.validate import check_choice, check_greater
 
-    if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is invalid: expected one of {KINDS}")
-    if budget not in ("data", "compute"):
-        raise ValueError(f"budget={budget!r} is invalid: expected 'data' or 'compute'")
+    check_choice("kind", kind, KINDS)
+    check_choice("budget", budget, ("data", "compute"))
     pts = []
     for s, beta in points:
         pts.append((check_greater("s", s, 0.0), check_greater("beta", beta, 1.0)))
