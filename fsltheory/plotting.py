@@ -214,9 +214,9 @@ def plot_engines(exact, sgd, fsl, *, title: str | None = None, fsl_label: str = 
     )
     ref = dict(zip(np.asarray(exact.step).tolist(), np.asarray(exact.excess_risk), strict=True))
 
-    def after_start(curve, *values):  # the curve's steps > 0, its values there, exact there
+    def after_start(curve, *values):  # steps > 0 with an exact value: values, exact there
         steps = np.asarray(curve.step)
-        keep = steps > 0
+        keep = (steps > 0) & np.isin(steps, list(ref))
         at = np.array([ref[int(k)] for k in steps[keep]])
         return (steps[keep], *(np.asarray(v)[keep] for v in values), at)
 
@@ -237,7 +237,16 @@ def plot_engines(exact, sgd, fsl, *, title: str | None = None, fsl_label: str = 
         label="SGD mean, \u00b12 s.e.",
         zorder=2,
     )
-    ax.plot(k_f, r_f, "--", color="C3", lw=1.2, label=fsl_label, zorder=3)
+    k_all = np.asarray(fsl.step) > 0  # the FSL line at every step it has
+    ax.plot(
+        np.asarray(fsl.step)[k_all],
+        np.asarray(fsl.excess_risk)[k_all],
+        "--",
+        color="C3",
+        lw=1.2,
+        label=fsl_label,
+        zorder=3,
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.legend(fontsize=8)
