@@ -10,8 +10,8 @@ fails (exit status 1) when, on any page:
   raw TeX delimiters (``$$``, ``\\(``, ``\\[``) are left in the prose;
 * an image failed to load (``naturalWidth == 0``) or an image in the page body has no
   alt text;
-* anything in the text column reaches past its right edge (or the page scrolls
-  sideways) outside a scroll container: wide displays, code and outputs must scroll in
+* anything in the text column reaches past its right edge (a ``full-width`` cell: past
+  the viewport), or the page scrolls sideways, outside a scroll container: wide displays, code and outputs must scroll in
   their own box (``book/_static/fsl.css``), never be clipped;
 * the page's first figure starts more than 1.5 viewport heights down at 1280x800 (a page
   opens with its claim and its figure; set-up code goes after it or is folded);
@@ -134,12 +134,14 @@ PROBE_JS = r"""
     const inMath = el.parentElement && el.parentElement.closest('mjx-container');
     if (inMath || el.matches('script, style')) continue;
     const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= colRight + 1) continue;
+    // a `full-width` cell is meant to extend into the margin: it only must fit the viewport
+    const limit = el.closest('.tag_full-width') ? document.documentElement.clientWidth : colRight;
+    if (r.width === 0 || r.right <= limit + 1) continue;
     if (scrolls(el)) continue;
     const what = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
       ? '.' + el.className.trim().split(/\s+/).join('.') : '');
-    overflow.push(`${what} ends at ${Math.round(r.right)} px > column ${Math.round(colRight)} px: `
-      + (el.textContent || '').trim().slice(0, 60));
+    overflow.push(`${what} ends at ${Math.round(r.right)} px > ${Math.round(limit)} px: `
+      + (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60));
     if (overflow.length >= 5) break;
   }
   const pageOverflow = document.documentElement.scrollWidth > document.documentElement.clientWidth;
