@@ -61,8 +61,18 @@ def objective_to_latex(objective: ReducedObjective) -> str:
     )
     if len(one_line) <= _ONE_LINE_CHARS and not any(r"\begin{cases}" in t for t in terms):
         return "\\begin{equation*}\n" + one_line + "\n\\end{equation*}\n"
-    # the two leading terms (floor and signal) are short: keep them together
-    lines = [f"{lhs}{{}} & {' + '.join(terms[:2])}"] + [f"& + {t}" for t in terms[2:]]
+    # pack short terms onto a line (up to _LINE_CHARS of source); a Piecewise term gets
+    # a line of its own
+    groups: list[list[str]] = [[]]
+    for t in terms:
+        long = r"\begin{cases}" in t
+        if groups[-1] and (long or len(" + ".join(groups[-1] + [t])) > _LINE_CHARS):
+            groups.append([])
+        groups[-1].append(t)
+        if long:
+            groups.append([])
+    groups = [g for g in groups if g]
+    lines = [f"{lhs}{{}} & {' + '.join(groups[0])}"] + [f"& + {' + '.join(g)}" for g in groups[1:]]
     lines[-1] += ","
     if defs:
         lines.append(r"& \text{with } " + ",\\ ".join(defs) + ",")
@@ -78,6 +88,8 @@ def objective_to_latex(objective: ReducedObjective) -> str:
 #: longest one-line objective (source characters) kept on one line; about what fits a
 #: portrait text line at 10pt (the long WSD objective is ~310 characters and does not)
 _ONE_LINE_CHARS = 200
+#: source characters of short terms packed onto one line of a broken objective
+_LINE_CHARS = 90
 
 
 def _constraint_latex(label: str) -> str:
