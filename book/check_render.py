@@ -10,6 +10,11 @@ fails (exit status 1) when, on any page:
   raw TeX delimiters (``$$``, ``\\(``, ``\\[``) are left in the prose;
 * an image failed to load (``naturalWidth == 0``) or an image in the page body has no
   alt text;
+* anything in the text column reaches past its right edge (a ``full-width`` cell: past
+  the viewport), or the page scrolls sideways, outside a scroll container: wide displays, code and outputs must scroll in
+  their own box (``book/_static/fsl.css``), never be clipped;
+* the page's first figure starts more than 1.5 viewport heights down at 1280x800 (a page
+  opens with its claim and its figure; set-up code goes after it or is folded);
 * the page tried to reach the network (every request must be ``file:`` or ``data:``;
   host resolution is disabled, so such a request would also fail), or a script threw.
 
@@ -42,6 +47,11 @@ from pathlib import Path
 #: pages Sphinx writes that are not book pages
 SKIP = {"genindex.html", "search.html", "index.html", "prf-prf.html"}
 
+#: the window every page is checked in (a laptop screen), and how far down the first figure
+#: may start, in viewport heights
+WINDOW = (1280, 800)
+FOLD = 1.5
+
 #: flags for a quiet, offline, sandbox-free headless browser (CI containers run as root)
 CHROMIUM_FLAGS = [
     "--headless",
@@ -58,7 +68,7 @@ CHROMIUM_FLAGS = [
     "--mute-audio",
     # no name resolves: a page that reaches for the network cannot succeed by accident
     "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--window-size=1280,900",
+    f"--window-size={WINDOW[0]},{WINDOW[1]}",
     "--remote-debugging-pipe",
 ]
 
@@ -105,7 +115,41 @@ PROBE_JS = r"""
     src: img.getAttribute('src'), ok: img.complete && img.naturalWidth > 0,
     alt: (img.getAttribute('alt') || '').trim(), inBody: body.contains(img),
   }));
+  // Horizontal overflow: an element that reaches past the text column (or the viewport) is
+  // clipped or widens the page, unless an ancestor inside the column scrolls or clips it
+  // on purpose (book/_static/fsl.css gives wide displays, code and outputs their own
+  // scroll box).  MathJax internals are judged by their container.
+  const column = document.querySelector('article') || body;
+  const colRight = Math.min(column.getBoundingClientRect().right,
+                            document.documentElement.clientWidth);
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a && a !== column.parentElement; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return true;
+    }
+    return false;
+  };
+  const overflow = [];
+  for (const el of column.querySelectorAll('*')) {
+    const inMath = el.parentElement && el.parentElement.closest('mjx-container');
+    if (inMath || el.matches('script, style')) continue;
+    const r = el.getBoundingClientRect();
+    // a `full-width` cell is meant to extend into the margin: it only must fit the viewport
+    const limit = el.closest('.tag_full-width') ? document.documentElement.clientWidth : colRight;
+    if (r.width === 0 || r.right <= limit + 1) continue;
+    if (scrolls(el)) continue;
+    const what = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+    overflow.push(`${what} ends at ${Math.round(r.right)} px > ${Math.round(limit)} px: `
+      + (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 60));
+    if (overflow.length >= 5) break;
+  }
+  const pageOverflow = document.documentElement.scrollWidth > document.documentElement.clientWidth;
+  // the first figure of the page: where its top lies in the (unscrolled) page
+  const firstImg = Array.from(column.querySelectorAll('img'))[0];
+  const firstImgTop = firstImg ? firstImg.getBoundingClientRect().top + window.scrollY : null;
   return JSON.stringify({
+    overflow, pageOverflow, firstImgTop, viewport: window.innerHeight,
     nMath: document.querySelectorAll('.math').length,
     nTypeset: document.querySelectorAll('mjx-container').length,
     mathJax: mjLoaded ? MathJax.version : null,
@@ -253,6 +297,9 @@ def find_chromium() -> str:
 def check_page(browser: Chromium, path: Path, screenshot: Path | None = None) -> list[str]:
     """Load one page and return the list of problems found (empty when it renders well)."""
     browser.drain_events()
+    # headless windows differ from --window-size by the browser chrome: pin the viewport
+    viewport = {"width": WINDOW[0], "height": WINDOW[1], "deviceScaleFactor": 1, "mobile": False}
+    browser.send("Emulation.setDeviceMetricsOverride", viewport)
     browser.send("Page.navigate", {"url": path.resolve().as_uri()})
     events = browser.wait_event("Page.loadEventFired")
     result = browser.send(
@@ -269,6 +316,17 @@ def check_page(browser: Chromium, path: Path, screenshot: Path | None = None) ->
         problems.append(f"only {info['nTypeset']} of {info['nMath']} math elements typeset")
     problems += [f"MathJax error or undefined macro in: {e!r}" for e in info["errors"]]
     problems += [f"raw TeX left in text: {t!r}" for t in info["raw"]]
+    problems += [f"horizontal overflow: {o}" for o in info["overflow"]]
+    if info["pageOverflow"]:
+        problems.append("the page scrolls horizontally (something is wider than the viewport)")
+    # a page opens with its claim and its figure: the first image starts within the first
+    # FOLD viewport heights (pages without a figure, e.g. reproducibility, are exempt)
+    top = info["firstImgTop"]
+    if top is not None and top > FOLD * info["viewport"]:
+        problems.append(
+            f"first figure starts at {top:.0f} px, below {FOLD} viewport heights "
+            f"({FOLD * info['viewport']:.0f} px at {WINDOW[0]}x{WINDOW[1]})"
+        )
     for img in info["images"]:
         if not img["ok"]:
             problems.append(f"image did not load: {img['src']}")
@@ -295,7 +353,6 @@ def check_page(browser: Chromium, path: Path, screenshot: Path | None = None) ->
             {"expression": "new Promise((r) => setTimeout(r, 300))", "awaitPromise": True},
         )
         shot = browser.send("Page.captureScreenshot", {"format": "png"})
-        browser.send("Emulation.clearDeviceMetricsOverride")
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
     return problems
@@ -308,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--screenshot",
         nargs="*",
-        default=["model", "schedules"],
+        default=["intro", "model", "schedules", "scaling-laws"],
         help="page names to screenshot into <html>/../screenshots/",
     )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per browser step")

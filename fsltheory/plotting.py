@@ -31,6 +31,7 @@ __all__ = [
     "finalize",
     "savefig",
     "plot_schedule",
+    "plot_engines",
     "loglog_slope",
 ]
 
@@ -194,6 +195,77 @@ def plot_schedule(schedule, steps: int, *, batch: float = 1.0, axes=None, label=
     for ax in (ax_k, ax_t):
         ax.set_ylim(bottom=0.0)
     return fig, (ax_k, ax_t)
+
+
+def plot_engines(exact, sgd, fsl, *, title: str | None = None, fsl_label: str = "FSL"):
+    """Exact vs Monte-Carlo SGD vs FSL risk curves, with a residual panel below.
+
+    The three curves agree to a fraction of a percent, so on a shared log axis they hide
+    each other; the lower panel shows what the eye cannot: the relative deviation of SGD
+    (with its +-2 standard-error band) and of the FSL from the exact expected risk.  Each
+    argument has ``step`` and ``excess_risk``; ``sgd`` also ``excess_risk_se``.  The exact
+    curve must be recorded at least at the steps of the other two.  Returns ``(fig, (ax,
+    ax_res))``; step 0 (the deterministic start) is left out of the log axes.
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    fig, (ax, ax_res) = figure(
+        2, 1, width=6.4, height=2.2, sharex=True, gridspec_kw={"height_ratios": [1.6, 1]}
+    )
+    ref = dict(zip(np.asarray(exact.step).tolist(), np.asarray(exact.excess_risk), strict=True))
+
+    def after_start(curve, *values):  # steps > 0 with an exact value: values, exact there
+        steps = np.asarray(curve.step)
+        keep = (steps > 0) & np.isin(steps, list(ref))
+        at = np.array([ref[int(k)] for k in steps[keep]])
+        return (steps[keep], *(np.asarray(v)[keep] for v in values), at)
+
+    k_e, r_e, _ = after_start(exact, exact.excess_risk)
+    k_s, r_s, se_s, ex_s = after_start(sgd, sgd.excess_risk, sgd.excess_risk_se)
+    k_f, r_f, ex_f = after_start(fsl, fsl.excess_risk)
+    # exact: a thick light line underneath, so that the thin FSL dashes drawn on top of it
+    # leave it visible where the two coincide
+    ax.plot(k_e, r_e, color="0.65", lw=4, label="exact expected risk", zorder=1)
+    ax.errorbar(
+        k_s,
+        r_s,
+        yerr=2 * se_s,
+        fmt="o",
+        ms=2.5,
+        color="C0",
+        elinewidth=0.8,
+        label="SGD mean, \u00b12 s.e.",
+        zorder=2,
+    )
+    k_all = np.asarray(fsl.step) > 0  # the FSL line at every step it has
+    ax.plot(
+        np.asarray(fsl.step)[k_all],
+        np.asarray(fsl.excess_risk)[k_all],
+        "--",
+        color="C3",
+        lw=1.2,
+        label=fsl_label,
+        zorder=3,
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    label_axes(ax, "step k (steps)", "excess risk (dimensionless)", title)
+    ax.xaxis.label.set_visible(False)  # shared with the residual panel below
+    ax_res.axhline(0.0, color="0.65", lw=4, zorder=1)
+    ax_res.fill_between(
+        k_s,
+        r_s / ex_s - 1 - 2 * se_s / ex_s,
+        r_s / ex_s - 1 + 2 * se_s / ex_s,
+        color="C0",
+        alpha=0.25,
+        lw=0,
+    )
+    ax_res.plot(k_s, r_s / ex_s - 1, "o", ms=2.5, color="C0")
+    ax_res.plot(k_f, r_f / ex_f - 1, "--", color="C3", lw=1.2)
+    ax_res.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
+    label_axes(ax_res, "step k (steps)", "vs exact (relative, dimensionless)")
+    return fig, (ax, ax_res)
 
 
 def loglog_slope(x, y) -> float:

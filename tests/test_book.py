@@ -204,6 +204,16 @@ def test_render_check_accepts_good_and_rejects_broken_pages(tmp_path):
     good.write_text(PAGE.format(tex=r"\lam_j^2", img="ok.png", alt="a blank square"))
     bad = tmp_path / "bad.html"
     bad.write_text(PAGE.format(tex=r"\nosuchmacro x", img="missing.png", alt=""))
+    # a block wider than the column outside a scroll box, and the first figure far below
+    # the fold; the same wide block inside an overflow-x: auto box is fine
+    wide = '<div style="width:4000px">wide</div>'
+    layout = tmp_path / "layout.html"
+    layout.write_text(
+        PAGE.format(tex="x", img="ok.png", alt="a blank square").replace(
+            "<main>",
+            f'<main>{wide}<div style="overflow-x:auto">{wide}</div><div style="height:3000px"></div>',
+        )
+    )
     browser = check_render.Chromium(check_render.find_chromium(), timeout=60)
     try:
         for domain in ("Page", "Runtime", "Network"):
@@ -211,8 +221,11 @@ def test_render_check_accepts_good_and_rejects_broken_pages(tmp_path):
         assert check_render.check_page(browser, good, tmp_path / "good.png") == []
         assert (tmp_path / "good.png").read_bytes()[:4] == b"\x89PNG"
         problems = " | ".join(check_render.check_page(browser, bad))
+        layout_problems = check_render.check_page(browser, layout)
     finally:
         browser.close()
     assert "undefined macro" in problems
     assert "image did not load: missing.png" in problems
     assert "without alt text" in problems
+    assert sum("horizontal overflow: div ends at" in p for p in layout_problems) == 1
+    assert any(p.startswith("first figure starts at") for p in layout_problems)

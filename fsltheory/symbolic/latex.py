@@ -1,8 +1,8 @@
 """Text and LaTeX export of reduced objectives and optimal exponents (``fsl latex``).
 
 :func:`export_latex` writes one standalone document (``fsltheory-scaling.tex``, article
-class with ``amsmath`` and ``booktabs`` only) that ``\\input``\\ s one snippet per formula
-or table from ``snippets/``, so each snippet can also be pasted into a paper.
+class with ``amsmath``, ``booktabs`` and ``longtable`` only) that ``\\input``\\ s one snippet
+per formula or table from ``snippets/``, so each snippet can also be pasted into a paper.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from fsltheory._util.output import prepare_output
 from fsltheory.symbolic.objectives import ReducedObjective
 from fsltheory.symbolic.results import (
     _NAMES_TEX,
+    Exponent,
     ScalingResult,
-    _latex_exp,
     result_to_latex,
 )
 from fsltheory.symbolic.scaling import derive_scaling
@@ -44,19 +44,52 @@ SIMPLIFIED_FSL_LATEX = (
 
 
 def objective_to_latex(objective: ReducedObjective) -> str:
-    """``equation*`` of the reduced objective with its intrinsic times defined."""
-    body = " + ".join(sp.latex(t.display) for t in objective.terms)
-    defs = []
-    for sym, mono in objective.definitions:
-        defs.append(f"{sp.latex(sym)} = {sp.latex(mono.to_sympy())}")
+    """``equation*`` of the reduced objective with its intrinsic times defined.
+
+    A short objective stays on one line.  A long one (a Piecewise kernel term, or more than
+    a portrait text line of source) is an ``aligned`` block with one term per line and the
+    definitions and side conditions below, so that it fits a portrait page.
+    """
+    terms = [sp.latex(t.display) for t in objective.terms]
+    defs = [f"{sp.latex(sym)} = {sp.latex(mono.to_sympy())}" for sym, mono in objective.definitions]
     cons = [_constraint_latex(label) for label, _ in objective.constraints]
-    return (
-        "\\begin{equation*}\n"
-        rf"\mathcal{{E}}_{{\rm {objective.family}}} \eqsim {body}"
+    lhs = rf"\mathcal{{E}}_{{\rm {objective.family}}} \eqsim"
+    one_line = (
+        f"{lhs} {' + '.join(terms)}"
         + (r",\qquad " + ",\\ ".join(defs) if defs else "")
         + (r",\qquad " + ",\\ ".join(cons) if cons else "")
-        + "\n\\end{equation*}\n"
     )
+    if len(one_line) <= _ONE_LINE_CHARS and not any(r"\begin{cases}" in t for t in terms):
+        return "\\begin{equation*}\n" + one_line + "\n\\end{equation*}\n"
+    # pack short terms onto a line (up to _LINE_CHARS of source); a Piecewise term gets
+    # a line of its own
+    groups: list[list[str]] = [[]]
+    for t in terms:
+        long = r"\begin{cases}" in t
+        if groups[-1] and (long or len(" + ".join(groups[-1] + [t])) > _LINE_CHARS):
+            groups.append([])
+        groups[-1].append(t)
+        if long:
+            groups.append([])
+    groups = [g for g in groups if g]
+    lines = [f"{lhs}{{}} & {' + '.join(groups[0])}"] + [f"& + {' + '.join(g)}" for g in groups[1:]]
+    lines[-1] += ","
+    if defs:
+        lines.append(r"& \text{with } " + ",\\ ".join(defs) + ",")
+    if cons:
+        lines.append(r"& \text{valid for } " + ",\\ ".join(cons) + ".")
+    return (
+        "\\begin{equation*}\n\\begin{aligned}\n"
+        + " \\\\\n".join(lines)
+        + "\n\\end{aligned}\n\\end{equation*}\n"
+    )
+
+
+#: longest one-line objective (source characters) kept on one line; about what fits a
+#: portrait text line at 10pt (the long WSD objective is ~310 characters and does not)
+_ONE_LINE_CHARS = 200
+#: source characters of short terms packed onto one line of a broken objective
+_LINE_CHARS = 90
 
 
 def _constraint_latex(label: str) -> str:
@@ -67,8 +100,56 @@ def _constraint_latex(label: str) -> str:
     return f"{lhs} {rel} {rhs}"
 
 
+def _stack(lines: list[str]) -> str:
+    """One table cell: ``$x$``, or a top-aligned one-column ``tabular`` of math lines (a
+    plain ``tabular`` needs no package and keeps the cell's ``&`` count at one)."""
+    if lines == ["--"]:  # no such quantity for this schedule: an en dash, in text
+        return "--"
+    if len(lines) == 1:
+        return f"${lines[0]}$"
+    # the 3pt keeps a line's superscripts clear of the fraction below it
+    body = r" \\[3pt] ".join(f"${x}$" for x in lines)
+    return r"\begin{tabular}[t]{@{}l@{}}" + body + r"\end{tabular}"
+
+
+def _exp_lines(e: Exponent | None, base: sp.Symbol) -> list[str]:
+    """An exponent as cell lines: the power of the budget, then its log factor (and for
+    ``M = oo`` the lower bound), so that no cell is wider than one factor."""
+    if e is None:
+        return ["--"]
+    if e.relation == "inf":
+        if e.lower is None:
+            return [r"\infty"]
+        # "oo (>~ lower)": any M above the lower bound attains the optimal rate
+        low = _exp_lines(Exponent(*e.lower), base)
+        low[0] = rf"\infty\ (\gtrsim {low[0]}"
+        low[-1] += ")"
+        return low
+    # Exponent.to_latex joins the factors with one space before the log factor
+    return [
+        (r"\cdot " if i else "") + part
+        for i, part in enumerate(re.split(r" (?=\(\\log |\\log )", e.to_latex(base)))
+    ]
+
+
+def _condition_lines(cond) -> list[str]:
+    """A region's condition, one conjunct per line (the Piecewise conditions are ``And``s)."""
+    if cond == sp.true:
+        return [r"\text{any}"]
+    if isinstance(cond, sp.And):
+        args = [sp.latex(a) for a in cond.args]
+        return [args[0]] + [rf"\wedge {a}" for a in args[1:]]
+    return [sp.latex(cond)]
+
+
 def scaling_table_latex(results: list[ScalingResult], budget: str) -> str:
-    """A ``booktabs`` table of every schedule x region for one budget."""
+    """A ``booktabs`` ``longtable`` of every schedule x region for one budget.
+
+    Each exponent is stacked in its cell (the budget's power above its log factor) and each
+    region's conditions one per line, so that the compute table (seven columns) fits a
+    portrait text width; the table is a ``longtable`` (LaTeX's ``tools``) because a dozen
+    schedules with up to six regions each are taller than a page.
+    """
     base = sp.Symbol("D") if budget == "data" else sp.Symbol("C")
     cols = (
         ["lr", "M", "D", "decay_fraction", "loss"]
@@ -80,31 +161,34 @@ def scaling_table_latex(results: list[ScalingResult], budget: str) -> str:
             "loss",
         ]
     )
-    head = " & ".join(["LRS", "region"] + [f"${_NAMES_TEX[c]}$" for c in cols])
+    head = " & ".join(["LRS", "region"] + [f"${_NAMES_TEX[c]}$" for c in cols]) + " \\\\"
+    caption = f"Optimal exponents, {budget}-limited budget (derived by fsltheory)."
     lines = [
-        "\\begin{table}[ht]",
-        "\\centering\\scriptsize",
-        "\\begin{tabular}{" + "l" * (2 + len(cols)) + "}",
+        "\\begingroup\\footnotesize",
+        "\\setlength{\\tabcolsep}{4pt}",
+        "\\renewcommand{\\arraystretch}{1.3}",
+        "\\begin{longtable}{" + "l" * (2 + len(cols)) + "}",
+        f"\\caption{{{caption}}} \\\\",
         "\\toprule",
-        head + " \\\\",
+        head,
         "\\midrule",
+        "\\endfirsthead",
+        # on the following pages: the header again, so a column is never unnamed
+        "\\toprule",
+        head,
+        "\\midrule",
+        "\\endhead",
+        "\\bottomrule",
+        "\\endlastfoot",
     ]
     for res in results:
         for reg in res.regions:
-            cond = reg.condition
-            cells = [res.schedule, "any" if cond == sp.true else f"${sp.latex(cond)}$"]
-            for c in cols:
-                v = reg.values.get(c)
-                cells.append("--" if v is None else f"${_latex_exp(v, base)}$")
+            cells = [res.schedule, _stack(_condition_lines(reg.condition))]
+            cells += [_stack(_exp_lines(reg.values.get(c), base)) for c in cols]
             lines.append(" & ".join(cells) + " \\\\")
         lines.append("\\midrule")
-    lines[-1] = "\\bottomrule"
-    lines += [
-        "\\end{tabular}",
-        f"\\caption{{Optimal exponents, {budget}-limited budget (derived by fsltheory).}}",
-        "\\end{table}",
-        "",
-    ]
+    lines.pop()  # the foot draws the last rule
+    lines += ["\\end{longtable}", "\\endgroup", ""]
     return "\n".join(lines)
 
 
@@ -112,10 +196,13 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
 
 
-_PREAMBLE = r"""\documentclass[landscape]{article}
-\usepackage[margin=1.5cm]{geometry}
+# Portrait A4 with a paper's margins; \allowdisplaybreaks lets the long align* of a
+# schedule with six regions break across pages instead of overflowing one.
+_PREAMBLE = r"""\documentclass[a4paper,10pt]{article}
+\usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
-\usepackage{booktabs}
+\usepackage{booktabs,longtable}
+\allowdisplaybreaks
 \providecommand{\eqsim}{\mathrel{\approx}}
 """
 
@@ -172,16 +259,24 @@ def export_latex(out, *, force: bool = False, schedules: dict | None = None) -> 
         "\\subsection*{The functional scaling law}",
         "\\input{snippets/fsl}",
         "\\input{snippets/fsl-simplified}",
-        "\\subsection*{Reduced objectives}",
+        "\\subsection*{Optimal exponents}",
+        "\\input{snippets/table-data}",
+        "\\input{snippets/table-compute}",
+        # the tables float; the per-schedule derivations start after them
+        "\\clearpage",
+        "\\section*{Derivations by schedule}",
     ]
-    for name, _ in snippets:
-        if name.startswith("objective-"):
-            body.append(f"\\input{{snippets/{name[:-4]}}}")
-    body.append("\\subsection*{Optimal exponents}")
-    body += ["\\input{snippets/table-data}", "\\input{snippets/table-compute}", "\\clearpage"]
-    for name, _ in snippets:
-        if name.startswith("result-"):
-            body.append(f"\\input{{snippets/{name[:-4]}}}")
+    # one subsection per schedule: its reduced objective, then its data and compute optima
+    for label in schedules:
+        slug = _slug(label)
+        body += [
+            f"\\subsection*{{{label}}}",
+            "Reduced objective:",
+            f"\\input{{snippets/objective-{slug}}}",
+            "Optimum under a data budget, then a compute budget:",
+            f"\\input{{snippets/result-{slug}-data}}",
+            f"\\input{{snippets/result-{slug}-compute}}",
+        ]
     body += ["\\end{document}", ""]
     main.write_text("\n".join(body))
     return [main, *paths]
