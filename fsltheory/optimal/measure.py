@@ -203,6 +203,25 @@ class OptimalScalingMeasurement:
         """:func:`decay_shape` of the ``i``-th stored schedule (exact only if not down-sampled)."""
         return decay_shape(self.schedules[i])
 
+    def rescaled(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(1 - z/L', eta/eta_0)`` over the decay of the ``i``-th schedule, from the stored
+        (possibly down-sampled) points: (4.2) maps every ``N`` onto ``u^p``.
+
+        ``L'`` and ``p`` are the stored fits; ``log eta_0`` is re-estimated as the mean of
+        ``log eta - p log(1 - z/L')`` over the stored points of the fit window (its
+        least-squares value given ``p`` and ``L'``).
+        """
+        n, L, scale, p = int(self.steps[i]), int(self.decay[i]), self.scale[i], self.power[i]
+        pos, lrs = np.asarray(self.positions[i]), np.asarray(self.schedules[i])
+        start = n - L
+        keep = pos >= start
+        z, eta = (pos[keep] - start).astype(float), lrs[keep]
+        u = 1.0 - z / scale
+        first = np.nonzero(eta < SHOULDER * self.peak[i])[0][0]
+        win = slice(first, np.searchsorted(z, (1.0 - TAIL) * L))
+        log_eta0 = float(np.mean(np.log(eta[win]) - p * np.log(u[win])))
+        return u, eta / math.exp(log_eta0)
+
     def slopes(self, key: str) -> tuple[float, float, float]:
         """``(overall, lower half, upper half)`` log-log slopes of ``key`` over ``N``;
         for ``'power'`` the values ``(mean, first, last)`` of ``p``."""
