@@ -255,7 +255,7 @@ class OptimalScalingMeasurement:
         regime = "easy" if self.s >= 1.0 - 1.0 / self.beta else "hard"
         n0, n1 = int(self.steps[0]), int(self.steps[-1])
         out = [
-            f"| ({self.s:g}, {self.beta:g}) {regime} | derived | measured {n0:.0e}..{n1:.0e} "
+            f"| ({self.s:g}, {self.beta:g}) {regime} | derived | measured N = {n0:.3g}..{n1:.3g} "
             "| lower half | upper half |",
             "|---|---|---|---|---|",
         ]
