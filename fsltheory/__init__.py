@@ -117,6 +117,8 @@ _EXPORTS: dict[str, str] = {
     "optimize_schedule": "fsltheory.optimal",
     "optimize_schedule_and_batch": "fsltheory.optimal",
     "tune_baselines": "fsltheory.optimal",
+    "OptimalScalingMeasurement": "fsltheory.optimal",
+    "measure_optimal_scaling": "fsltheory.optimal",
     # loss-curve surrogate: FSL vs multi-power law vs momentum law
     "FSLLaw": "fsltheory.surrogate",
     "FitResult": "fsltheory.surrogate",

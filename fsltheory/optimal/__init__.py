@@ -7,6 +7,9 @@
   risk under the stability cap, with tuned baselines (:class:`KernelOptimum`).
 * :func:`optimize_schedule_and_batch`: learning rates and real batch sizes jointly, at a
   fixed sample budget.
+* :func:`measure_optimal_scaling`: optimised schedules over a grid of horizons and their
+  measured exponents (loss, peak, decay length, decay power) beside the derived ones
+  (:class:`OptimalScalingMeasurement`).
 """
 
 from fsltheory.optimal.baselines import BASELINE_NAMES, TunedBaseline, tune_baselines
@@ -20,6 +23,14 @@ from fsltheory.optimal.gradient import (
     exact_gradient,
 )
 from fsltheory.optimal.knots import LogKnots, knot_positions
+from fsltheory.optimal.measure import (
+    DecayShape,
+    OptimalScalingMeasurement,
+    decay_shape,
+    derived_optimal_exponents,
+    load_measurements,
+    measure_optimal_scaling,
+)
 from fsltheory.optimal.optimize import KernelOptimum, optimize_schedule
 
 __all__ = [
@@ -37,4 +48,10 @@ __all__ = [
     "exact_final_risk",
     "exact_gradient",
     "fsl_gradient",
+    "DecayShape",
+    "OptimalScalingMeasurement",
+    "decay_shape",
+    "derived_optimal_exponents",
+    "load_measurements",
+    "measure_optimal_scaling",
 ]

@@ -72,7 +72,10 @@ CONJECTURE / OPEN (``tests/test_optimal_theory.py``):
 
 * that the FSL-optimal *shape* ``p = 2 beta - 1`` is the optimal shape for the SGD risk
   itself: the FSL is only ``\\eqsim``, so it fixes the exponents of the optimum but not the
-  shape (not tested here: it needs the exact risk recursion optimised over schedules);
+  shape.  Evidence, not proof: the exact-risk optimum of :func:`fsltheory.optimize_schedule`
+  (``fsltheory.optimal.measure``, book page *Optimal schedules*) has fitted decay powers
+  falling towards ``2 beta - 1`` from above as ``N`` grows (3.17 at ``beta = 2``, 7.5 at
+  ``beta = 4``, ``N = 2.56e5``);
 * that the asymptotic decay-fraction exponent is visible at the paper's sizes
   ``D in [1e3, 4e4]``: it is *not* in the FSL with unit constants (local slopes -0.05 to
   -0.06 instead of -1/7 at ``(s, beta) = (1/2, 4)``): a strict xfail.
