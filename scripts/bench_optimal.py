@@ -119,7 +119,7 @@ def bench_fd(fd_steps: int, steps: int, M: int, t_new: float, risk_new: float) -
     from fsltheory import PowerLawModel, max_stable_lr
     from fsltheory.optimal import compressed_spectrum, exact_final_risk, exact_gradient
     from fsltheory.surrogate.model_objective import kernel_objective
-    from fsltheory.surrogate.optimize import optimize_schedule as fd_optimise
+    from fsltheory.surrogate.optimize import optimize_law_schedule as fd_optimise
 
     m = PowerLawModel(beta=2.0, s=1.0, sigma2=1.0, M=M)
     peak = 0.99 * max_stable_lr(m)
