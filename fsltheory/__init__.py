@@ -119,6 +119,7 @@ _EXPORTS: dict[str, str] = {
     "tune_baselines": "fsltheory.optimal",
     # loss-curve surrogate: FSL vs multi-power law vs momentum law
     "FSLLaw": "fsltheory.surrogate",
+    "FSLLRLaw": "fsltheory.surrogate",
     "FitResult": "fsltheory.surrogate",
     "LossCurve": "fsltheory.surrogate",
     "MPL_PUBLISHED_METRICS": "fsltheory.surrogate",

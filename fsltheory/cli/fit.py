@@ -30,7 +30,9 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_curve_args(p)
-    p.add_argument("--law", choices=("fsl", "mpl", "momentum"), default="fsl", help="which law")
+    p.add_argument(
+        "--law", choices=("fsl", "fsl-lr", "mpl", "momentum"), default="fsl", help="which law"
+    )
     p.add_argument("--save", metavar="PARAMS.json", required=True, help="where to write the fit")
     p.add_argument("--starts", type=int, default=4, help="least-squares refinements (multi-start)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import least_squares, nnls
 
 from fsltheory._util.rng import as_generator
+from fsltheory._util.validate import check_choice
 from fsltheory.surrogate.curves import LossCurve, smooth_loss
 
 __all__ = ["FitResult", "fit_law", "huber"]
@@ -132,6 +133,35 @@ def _as_curves(curves) -> list[LossCurve]:
     return out
 
 
+#: fixed seed of the Sobol design: part of the method, not of the caller's randomness
+_SOBOL_SEED = 20250611
+
+
+def sobol_unit(n: int, dim: int) -> np.ndarray:
+    """The first ``n`` points of a fixed scrambled Sobol sequence in ``[0, 1)^dim``.
+
+    Deterministic (a fixed scrambling seed): every fit with the same ``n`` sees the same
+    design, and a larger ``n`` extends a smaller one (a Sobol sequence is nested).
+    """
+    from scipy.stats import qmc
+
+    if n < 1:
+        raise ValueError(f"n={n} is invalid: expected an integer >= 1")
+    eng = qmc.Sobol(dim, scramble=True, seed=_SOBOL_SEED)
+    m = int(np.ceil(np.log2(max(n, 2))))
+    return eng.random_base2(m)[:n]
+
+
+def _nonlinear_design(law, curves, n, gen, sampler):
+    """Candidate values of the nonlinear parameters: a fixed Sobol design or random draws."""
+    if sampler == "sobol" and hasattr(law, "nonlinear_from_unit"):
+        first = law.sample_nonlinear(curves, 1, gen)  # the law's hand-set default point
+        if n <= 1:
+            return first
+        return first + law.nonlinear_from_unit(curves, sobol_unit(n - 1, law.n_nonlinear))
+    return law.sample_nonlinear(curves, n, gen)
+
+
 def fit_law(
     law,
     curves,
@@ -147,6 +177,7 @@ def fit_law(
     x0=None,
     bounds=None,
     progress: bool = False,
+    sampler: str = "sobol",
 ) -> FitResult:
     """Fit ``law`` to loss curves (post-warmup points) and return a :class:`FitResult`.
 
@@ -178,8 +209,16 @@ def fit_law(
         Parameter bounds (default: the law's).
     progress : bool
         Show a tqdm bar over the refinements.
+    sampler : {"sobol", "random"}
+        How the nonlinear parameters of the screened starting points are drawn.  ``"sobol"``
+        (default) uses a fixed scrambled Sobol design over the law's ``nonlinear_from_unit``
+        box, the same for every ``rng``: the fit is then deterministic (variable projection
+        of each design point by NNLS, TRF polish of the best ``starts``), so its answer does
+        not depend on the seed.  ``"random"`` draws them from ``rng`` (the former default).
+        Laws without a ``nonlinear_from_unit`` map always use ``"random"``.
     """
     t_start = time.perf_counter()
+    check_choice("sampler", sampler, ("sobol", "random"))
     gen = as_generator(rng)
     cl = [smooth_loss(c, smoothing) for c in _as_curves(curves)]
     cl = [c.after(min_step) if min_step is not None else c.post_warmup() for c in cl]
@@ -231,7 +270,7 @@ def fit_law(
     if hasattr(law, "design"):
         cands = []
         y = np.exp(logy)
-        for phi in law.sample_nonlinear(cl, n_screen, gen):
+        for phi in _nonlinear_design(law, cl, n_screen, gen, sampler):
             with np.errstate(all="ignore"):
                 B = np.concatenate([law.design(p, phi) for p in preps]) / y[:, None]
             if not np.all(np.isfinite(B)):
