@@ -186,7 +186,10 @@ def main(argv=None) -> int:
         "--quick", action="store_true", help="25M only, FSL and momentum law, 1 start"
     )
     parser.add_argument(
-        "--starts", type=int, default=None, help="least-squares starts per fit (default 4, as `fsl fit`)"
+        "--starts",
+        type=int,
+        default=None,
+        help="least-squares starts per fit (default 4, as `fsl fit`)",
     )
     parser.add_argument(
         "--schaipp",

@@ -60,7 +60,9 @@ def test_zeta_one_is_a_step_clock():
         law = FSLLRLaw(p)
         pw = np.cumsum(lrs)[-1] ** -p["s"]
         base = p["L0"] + p["c1"] * pw
-        return (base - law.predict(lrs, at=[K - 1])[0]) / (p["c2"] * (p["c3"] + pw) * (1e-3 - level))
+        return (base - law.predict(lrs, at=[K - 1])[0]) / (
+            p["c2"] * (p["c3"] + pw) * (1e-3 - level)
+        )
 
     # the kernel factor 1 - (1 + c4 (t - i))^-gamma depends only on t - i
     assert_allclose(drop(5e-4), drop(1e-4), rtol=1e-9)
