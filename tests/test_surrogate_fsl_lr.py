@@ -151,3 +151,61 @@ def test_fit_does_not_depend_on_the_seed(name):
         for seed in (0, 1, 7, 42, 2025)
     ]
     assert_allclose(pred, pred[0], rtol=1e-4)
+
+
+# ---------------------------------------------------------------- bands, sizes, CLI
+def _mpl25():
+    curves = load_mpl_curves(25)
+    return [curves[n] for n in MPL_TRAIN], [curves[n] for n in MPL_TEST]
+
+
+def test_bootstrap_band_contains_the_fit_and_is_reproducible():
+    from fsltheory import MomentumLaw
+    from fsltheory.surrogate.bands import bootstrap_laws, prediction_band
+
+    train, test = _mpl25()
+    base = MomentumLaw().fit(train, starts=1).law
+    a = bootstrap_laws(base, train, n_boot=4, rng=3)
+    b = bootstrap_laws(base, train, n_boot=4, rng=3)
+    lo, hi = prediction_band(a, base, test[0])
+    lo2, hi2 = prediction_band(b, base, test[0])
+    assert_allclose(lo, lo2, rtol=0, atol=0)
+    P = np.array([lw.predict(test[0]) for lw in a])
+    assert np.all(lo <= hi) and np.any(hi > lo)
+    assert np.all(np.r_[P, [base.predict(test[0])]].min(axis=0) <= lo + 1e-12)
+    wide, wide_hi = prediction_band(a, base, test[0], residuals=np.array([-0.01, 0.01]))
+    assert np.all(wide < lo) and np.all(wide_hi > hi)
+    with pytest.raises(ValueError, match="n_boot=1"):
+        bootstrap_laws(base, train, n_boot=1)
+    with pytest.raises(ValueError, match="level=1.5"):
+        prediction_band(a, base, test[0], level=1.5)
+
+
+def test_cli_fit_bootstrap_band_is_saved_and_plotted(tmp_path):
+    from fsltheory.cli import main
+    from fsltheory.surrogate import load_law
+    from fsltheory.surrogate.datasets import data_path
+
+    d = data_path("multipowerlaw", "csv_25")
+    out = tmp_path / "m.json"
+    args = ["fit", str(d / "cosine_24000.csv"), str(d / "constant_24000.csv"), "--format", "mpl"]
+    rc = main([*args, "--law", "momentum", "--starts", "1", "--bootstrap", "3", "--save", str(out)])
+    assert rc == 0
+    band = load_law(out).fit_info["band"]
+    assert band["level"] == 0.9 and len(band["params"]) == 3
+    png = tmp_path / "p.png"
+    rc = main(["predict", str(out), str(d / "wsdcon_3.csv"), "--format", "mpl", "--plot", str(png)])
+    assert rc == 0 and png.stat().st_size > 0
+
+
+def test_joint_fit_shares_the_nonlinear_parameters():
+    from fsltheory import MomentumLaw
+    from fsltheory.surrogate.across import fit_across_sizes
+
+    by = {s: [load_mpl_curves(s)[n] for n in MPL_TRAIN] for s in (25, 100)}
+    res = fit_across_sizes(MomentumLaw(), by, design=8, polish=1)
+    a, b = res["laws"][25].params, res["laws"][100].params
+    assert a["alpha"] == b["alpha"] and a["lam"] == b["lam"]
+    assert a["L0"] != b["L0"]
+    with pytest.raises(ValueError, match="design=0"):
+        fit_across_sizes(MomentumLaw(), by, design=0)

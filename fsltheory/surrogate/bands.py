@@ -31,7 +31,14 @@ import numpy as np
 from fsltheory._util.rng import as_generator
 from fsltheory.surrogate.fitting import _as_curves
 
-__all__ = ["bootstrap_laws", "cv_residuals", "prediction_band", "band_coverage"]
+__all__ = [
+    "attach_band",
+    "band_coverage",
+    "bootstrap_laws",
+    "cv_residuals",
+    "prediction_band",
+    "stored_band",
+]
 
 
 def _block_resample(r: np.ndarray, block: int, gen) -> np.ndarray:
@@ -131,3 +138,36 @@ def band_coverage(laws, base, train, test, *, level: float = 0.9, residuals=None
         inside += int(np.sum((c.loss >= lo) & (c.loss <= hi)))
         total += c.loss.size
     return inside / total
+
+
+def attach_band(law, curves, *, n_boot: int = 20, block: int = 20, level: float = 0.9, rng=None):
+    """Store a bootstrap band in ``law.fit_info["band"]`` (saved with the law's JSON).
+
+    Keeps the bootstrap parameter sets and the quantiles of the leave-one-curve-out
+    residuals, so that :func:`stored_band` can draw (1) for any schedule later.
+    """
+    boots = bootstrap_laws(law, curves, n_boot=n_boot, block=block, rng=rng)
+    res = cv_residuals(law, curves)
+    a = (1 - level) / 2
+    law.fit_info["band"] = {
+        "level": level,
+        "n_boot": n_boot,
+        "block": block,
+        "params": [b.theta.tolist() for b in boots],
+        "log_resid_q": [
+            min(float(np.quantile(res, a)), 0.0),
+            max(float(np.quantile(res, 1 - a)), 0.0),
+        ],
+    }
+    return law
+
+
+def stored_band(law, target):
+    """Band (1) from ``law.fit_info["band"]`` for ``target``; ``None`` if the law has none."""
+    band = law.fit_info.get("band")
+    if not band:
+        return None
+    laws = [law.with_params(p) for p in band["params"]]
+    lo, hi = prediction_band(laws, law, target, level=band["level"])
+    qlo, qhi = band["log_resid_q"]
+    return lo * np.exp(qlo), hi * np.exp(qhi)
