@@ -209,3 +209,19 @@ def test_joint_fit_shares_the_nonlinear_parameters():
     assert a["L0"] != b["L0"]
     with pytest.raises(ValueError, match="design=0"):
         fit_across_sizes(MomentumLaw(), by, design=0)
+
+
+def test_support_check_flags_a_deeper_anneal_and_a_lower_lr():
+    from fsltheory.surrogate.support import data_support, support_check
+
+    train, _ = _mpl25()
+    sup = data_support([c.post_warmup() for c in train])
+    inside = support_check(sup, train[0].lrs, warmup=int(train[0].warmup or 0))
+    assert inside["outside"] == []
+    deep = np.array(train[0].lrs, dtype=float)
+    deep[-2000:] = deep[-2000] * np.linspace(1.0, 1e-3, 2000)
+    rep = support_check(sup, deep, warmup=int(train[0].warmup or 0))
+    assert any("deeper" in o for o in rep["outside"])
+    assert any("below the lowest LR" in o for o in rep["outside"])
+    with pytest.raises(ValueError, match="warmup="):
+        support_check(sup, deep, warmup=deep.size)

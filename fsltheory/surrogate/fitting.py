@@ -379,8 +379,11 @@ def fit_law(
         train=[c.name for c in cl],
     )
     smooth = cl[0].meta.get("smoothing") if cl else None
+    from fsltheory.surrogate.support import data_support
+
     fitted.fit_info = {
         **result.summary(),
+        "support": data_support(cl),
         "smoothing": smooth,
         "min_step": min_step,
         "delta": delta,
