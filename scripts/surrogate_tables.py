@@ -129,7 +129,6 @@ def sizes_section(fitted: dict, quick: bool) -> list[str]:
         "|---|---|---|---|---|---|---|",
     ]
     for label, law in _laws(quick):
-        t0 = time.perf_counter()
         loso = leave_one_size_out(law, tr, te, design=32, polish=1)
         cells = []
         for sz in sizes:
@@ -143,9 +142,7 @@ def sizes_section(fitted: dict, quick: bool) -> list[str]:
 
                 p = evaluate_law(res.law, te[sz])["mean"]
                 cells.append(f"{100 * p['prede']:.3f} / {100 * p['worste']:.3f}%")
-        out.append(
-            f"| {label} | " + " | ".join(cells) + f" |  <!-- {time.perf_counter() - t0:.0f} s -->"
-        )
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
     out.append("")
     return out
 
