@@ -44,7 +44,9 @@ def _laws(quick: bool):
     laws = [("FSL (ours: clip, xi=end)", FSLLaw()), ("momentum law", MomentumLaw())]
     if not quick:
         laws.insert(1, ("FSL (paper: clip, xi=start)", FSLLaw(xi="start")))
-        laws.insert(2, ("FSL-LR (eq. 3: clock c4 η_i^-ζ, 8 params)", FSLLRLaw()))
+        laws.insert(
+            2, ("FSL-LR (eq. 3-4: clock c4 η_i^-ζ, warmup unclipped, 8 params)", FSLLRLaw())
+        )
         laws.insert(3, ("MPL (our fit)", MultiPowerLaw()))
     return laws
 
@@ -147,7 +149,7 @@ def sizes_section(fitted: dict, quick: bool) -> list[str]:
     return out
 
 
-def bands_section(fitted: dict, quick: bool, n_boot: int = 20) -> list[str]:
+def bands_section(fitted: dict, quick: bool, n_boot: int = 12) -> list[str]:
     """Measured coverage of the 90 % bootstrap band on the held-back MPL test curves."""
     from fsltheory import MPL_TEST, MPL_TRAIN, load_mpl_curves
     from fsltheory.surrogate.bands import band_coverage, bootstrap_laws

@@ -42,11 +42,13 @@ def test_registered_and_round_trips():
 
 
 def test_zeta_zero_is_the_section6_ansatz():
-    """Eq. (3) at zeta = 0 is ``FSLLaw()`` (intrinsic-time clock), to rounding."""
+    """Eq. (3) at zeta = 0 is the §6 ansatz (intrinsic-time clock), to rounding: unclipped
+    (the default, eq. 4) and clipped."""
     lrs = _wsd()
-    a = FSLLRLaw({**P7, "zeta": 0.0}).predict(lrs)
-    b = FSLLaw(P7).predict(lrs)
-    assert_allclose(a, b, rtol=1e-10)
+    for clip in (False, True):
+        a = FSLLRLaw({**P7, "zeta": 0.0}, clip=clip).predict(lrs)
+        b = FSLLaw(P7, clip=clip).predict(lrs)
+        assert_allclose(a, b, rtol=1e-10)
 
 
 def test_zeta_one_is_a_step_clock():
