@@ -82,11 +82,11 @@ def fit_across_sizes(law, curves_by_size: dict, *, design: int = 64, polish: int
 
     U = sobol_unit(design, law.n_nonlinear)
     costs = np.array([float(np.sum(residual(u) ** 2)) for u in U])
-    best = None
-    for i in np.argsort(costs)[:polish]:
-        res = least_squares(residual, U[i], bounds=(0.0, 1.0), diff_step=1e-4, max_nfev=60)
-        if best is None or res.cost < best.cost:
-            best = res
+    polished = [
+        least_squares(residual, U[i], bounds=(0.0, 1.0), diff_step=1e-4, max_nfev=60)
+        for i in np.argsort(costs)[:polish]
+    ]
+    best = min(polished, key=lambda r: r.cost)
     phi = law.nonlinear_from_unit(all_curves, np.clip(best.x, 0.0, 1.0)[None, :])[0]
     laws = {}
     for size, (preps, y, bounds, _) in data.items():
