@@ -121,6 +121,7 @@ _EXPORTS: dict[str, str] = {
     "measure_optimal_scaling": "fsltheory.optimal",
     # loss-curve surrogate: FSL vs multi-power law vs momentum law
     "FSLLaw": "fsltheory.surrogate",
+    "FSLLRLaw": "fsltheory.surrogate",
     "FitResult": "fsltheory.surrogate",
     "LossCurve": "fsltheory.surrogate",
     "MPL_PUBLISHED_METRICS": "fsltheory.surrogate",

@@ -7,6 +7,8 @@ Run ``python scripts/bench_surrogate.py`` (``--quick`` for a tiny smoke run).
   (timed on a shorter prefix and extrapolated as K^2), and the maximum difference.
 * **fit**: each law fitted to one 24k-step curve (MPL ``cosine_24000``, 25M) and to the
   MPL training set (three curves), default settings (4 starts).  Target: <= 1 s for the FSL fit.
+* **predict**: each fitted law predicting a whole 72k-step curve (every step; MPL
+  ``cosine_72000``).  Target: <= 20 ms.  Fit and predict lines print time / target.
 * **optimise**: the optimal schedule for K = 34k steps under each fitted law (256 knots,
   L-BFGS-B).  Target: <= 30 s.
 """
@@ -69,15 +71,20 @@ def bench_kernels(quick: bool) -> None:
 
 
 def _fit_all(curves, quick, label):
-    from fsltheory import FSLLaw, MomentumLaw, MultiPowerLaw
+    from fsltheory import FSLLaw, FSLLRLaw, MomentumLaw, MultiPowerLaw
 
     out = {}
-    laws = [FSLLaw(), FSLLaw(xi="start"), MomentumLaw()] + ([] if quick else [MultiPowerLaw()])
+    laws = [FSLLaw(), FSLLaw(xi="start"), MomentumLaw()] + (
+        [] if quick else [MultiPowerLaw(), FSLLRLaw()]
+    )
     for law in laws:
-        name = f"{law.name}" + (f" (xi={law.options['xi']})" if "xi" in law.options else "")
+        name = law.name + (
+            f" (xi={law.options['xi']})" if law.name == "fsl" and "xi" in law.options else ""
+        )
         t, res = timed(law.fit, curves, starts=1 if quick else 4, rng=0)
         print(
             f"  {label:<22} {name:<16} {t:7.2f} s   {res.nfev:4d} evaluations   objective {res.cost:.3e}"
+            f"   time / 1 s target {t / FIT_TARGET_S:5.2f}"
         )
         out[name] = res
     return out
@@ -93,6 +100,25 @@ def bench_fit(quick: bool) -> dict:
         one = one.truncate(6000)
     _fit_all(one, quick, f"one curve ({one.total_steps} st)")
     return _fit_all(list(curves.values()), quick, "MPL train set (3)")
+
+
+#: targets of issue #12: one protocol fit per law, one 72k-step prediction
+FIT_TARGET_S = 1.0
+PREDICT_TARGET_S = 0.020
+
+
+def bench_predict(quick: bool, fits: dict) -> None:
+    from fsltheory import mpl_schedule
+
+    eta = mpl_schedule("cosine_72000")
+    if quick:
+        eta = eta[:6000]
+    at = np.arange(1, eta.size)
+    print(f"== predict: a whole {eta.size}-step curve (every step)")
+    for name, res in fits.items():
+        res.law.predict(eta[:500], at=at[:400])  # compile / warm caches
+        t, _ = timed(res.law.predict, eta, at=at, repeat=3)
+        print(f"  {name:<16} {1e3 * t:8.1f} ms   time / 20 ms target {t / PREDICT_TARGET_S:6.2f}")
 
 
 def bench_optimize(quick: bool, fits: dict) -> None:
@@ -118,12 +144,14 @@ def main(argv=None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
-    parser.add_argument("--only", choices=["kernels", "fit", "optimize"], default=None)
+    parser.add_argument("--only", choices=["kernels", "fit", "predict", "optimize"], default=None)
     args = parser.parse_args(argv)
     if args.only in (None, "kernels"):
         bench_kernels(args.quick)
-    if args.only in (None, "fit", "optimize"):
+    if args.only in (None, "fit", "predict", "optimize"):
         fits = bench_fit(args.quick)
+        if args.only in (None, "predict"):
+            bench_predict(args.quick, fits)
         if args.only in (None, "optimize"):
             bench_optimize(args.quick, fits)
     return 0

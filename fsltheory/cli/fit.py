@@ -30,7 +30,9 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_curve_args(p)
-    p.add_argument("--law", choices=("fsl", "mpl", "momentum"), default="fsl", help="which law")
+    p.add_argument(
+        "--law", choices=("fsl", "fsl-lr", "mpl", "momentum"), default="fsl", help="which law"
+    )
     p.add_argument("--save", metavar="PARAMS.json", required=True, help="where to write the fit")
     p.add_argument("--starts", type=int, default=4, help="least-squares refinements (multi-start)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
@@ -49,6 +51,13 @@ def register(sub) -> None:
         action="store_true",
         help="FSL only: fit an 8th parameter, the per-decrement time scale eta_k^-zeta (an extension)",
     )
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=0,
+        metavar="N",
+        help="store a 90%% prediction band from N bootstrap refits (drawn by fsl predict --plot)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing PARAMS.json")
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(func=run)
@@ -57,6 +66,8 @@ def register(sub) -> None:
 def run(args) -> int:
     from fsltheory.surrogate import LAWS
 
+    if args.bootstrap and args.bootstrap < 2:
+        raise ValueError(f"--bootstrap={args.bootstrap} is invalid: expected 0 or an integer >= 2")
     if args.starts < 1:
         raise ValueError(f"--starts={args.starts} is invalid: expected an integer >= 1")
     if (args.xi is not None or args.zeta) and args.law != "fsl":
@@ -74,6 +85,10 @@ def run(args) -> int:
         min_step=args.min_step,
         progress=args.progress,
     )
+    if args.bootstrap:
+        from fsltheory.surrogate.bands import attach_band
+
+        attach_band(res.law, list(curves.values()), n_boot=args.bootstrap, rng=args.seed)
     path = res.law.save(args.save, force=args.force)
     print(
         f"{res.law.title}: fitted to {len(curves)} curve(s), {res.n_points} points, {res.seconds:.2f} s"

@@ -84,6 +84,7 @@ def _plot(law, shown, preds, path, force):
 
     from fsltheory._util.output import prepare_output
     from fsltheory.plotting import figure, label_axes
+    from fsltheory.surrogate.bands import stored_band
 
     path = prepare_output(path, force=force)
     fig, ax = figure(1, 1, width=7.0, height=4.2)
@@ -92,6 +93,9 @@ def _plot(law, shown, preds, path, force):
         ax.plot(
             c.step, preds[f], "--", color=line.get_color(), lw=1.5, label=f"{c.name} ({law.name})"
         )
+        band = stored_band(law, c)  # saved by fsl fit --bootstrap N
+        if band is not None:
+            ax.fill_between(c.step, *band, color=line.get_color(), alpha=0.2, lw=0)
     label_axes(ax, "step", "loss", f"{law.title}")
     ax.legend(fontsize=7)
     fig.tight_layout()

@@ -27,6 +27,7 @@ from fsltheory.surrogate.datasets import (
 )
 from fsltheory.surrogate.fitting import FitResult, fit_law
 from fsltheory.surrogate.fsl_law import FSLLaw
+from fsltheory.surrogate.fsl_lr import FSLLRLaw
 from fsltheory.surrogate.law import LAWS, SurrogateLaw, law_from_dict, load_law
 from fsltheory.surrogate.metrics import evaluate_law, prediction_metrics
 from fsltheory.surrogate.momentum import MomentumLaw
@@ -54,6 +55,7 @@ __all__ = [
     "FitResult",
     "fit_law",
     "FSLLaw",
+    "FSLLRLaw",
     "LAWS",
     "SurrogateLaw",
     "law_from_dict",

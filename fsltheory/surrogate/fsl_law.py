@@ -346,6 +346,30 @@ class FSLLaw(SurrogateLaw):
                 phi["c4"] *= peak ** phi["zeta"]
         return out
 
+    @property
+    def n_nonlinear(self) -> int:
+        """Number of nonlinear parameters (``s, c4, gamma`` and ``zeta`` if fitted)."""
+        return 4 if self.options["zeta"] else 3
+
+    def nonlinear_from_unit(self, curves, U):
+        """Map points of ``[0, 1)^n_nonlinear`` to nonlinear parameters (the random box of
+        :meth:`sample_nonlinear`): used by the deterministic Sobol design of the fitter."""
+        peak = max(float(c.lrs.max()) for c in curves)
+        area = max(float(c.lr_area[-1]) for c in curves)
+        lo, hi = math.log(0.1 / area), math.log(10.0 / peak)
+        out = []
+        for u in np.asarray(U, dtype=float):
+            phi = {
+                "s": 0.05 + 1.95 * u[0],
+                "c4": math.exp(lo + (hi - lo) * u[1]),
+                "gamma": 0.1 + 2.4 * u[2],
+            }
+            if self.options["zeta"]:  # same effective scale c4 eta^-zeta at the peak
+                phi["zeta"] = 1.2 * u[3]
+                phi["c4"] *= peak ** phi["zeta"]
+            out.append(phi)
+        return out
+
     def design(self, p, phi):
         """Columns ``B`` with ``pred = B @ (L0, c1, a, b)``, ``a = c2 c3``, ``b = c2``."""
         s, c4, gamma = phi["s"], phi["c4"], phi["gamma"]

@@ -89,6 +89,16 @@ class MomentumLaw(SurrogateLaw):
             out.append({"alpha": rng.uniform(0.1, 1.2), "lam": 1.0 - 10.0 ** rng.uniform(-4, -1.5)})
         return out
 
+    #: nonlinear parameters (alpha, lam)
+    n_nonlinear = 2
+
+    def nonlinear_from_unit(self, curves, U):
+        """Map ``[0, 1)^2`` to ``(alpha, lam)`` (the box of :meth:`sample_nonlinear`)."""
+        return [
+            {"alpha": 0.1 + 1.1 * u[0], "lam": 1.0 - 10.0 ** (-4 + 2.5 * u[1])}
+            for u in np.asarray(U, dtype=float)
+        ]
+
     def design(self, p, phi):
         """Columns ``B`` with ``pred = B @ (L0, A, C)``."""
         from scipy.signal import lfilter

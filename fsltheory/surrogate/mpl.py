@@ -135,6 +135,22 @@ class MultiPowerLaw(SurrogateLaw):
             )
         return out
 
+    #: nonlinear parameters (alpha, C, beta, gamma)
+    n_nonlinear = 4
+
+    def nonlinear_from_unit(self, curves, U):
+        """Map ``[0, 1)^4`` to ``(alpha, C, beta, gamma)`` (the box of :meth:`sample_nonlinear`)."""
+        lc0, lc1 = math.log(0.05), math.log(50.0)
+        return [
+            {
+                "alpha": 0.1 + 1.1 * u[0],
+                "C": math.exp(lc0 + (lc1 - lc0) * u[1]),
+                "beta": 0.1 + 1.9 * u[2],
+                "gamma": 0.1 + 1.1 * u[3],
+            }
+            for u in np.asarray(U, dtype=float)
+        ]
+
     def design(self, p, phi):
         """Columns ``B`` with ``pred = B @ (L0, A, B)``."""
         C, beta, gamma = phi["C"], phi["beta"], phi["gamma"]

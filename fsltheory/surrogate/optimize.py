@@ -328,6 +328,14 @@ def optimize_law_schedule(
         "floor": floor,
         "message": stages[-1]["message"],
     }
+    if isinstance(objective, SurrogateLaw) and objective.fit_info.get("support"):
+        # how far the optimum leaves the fitted data: a law extrapolating there is a guess
+        from fsltheory.surrogate.support import support_check
+
+        info["support"] = support_check(objective.fit_info["support"], lrs, warmup)
+        band = _band_verdict(objective, lrs, base[best_name])
+        if band is not None:
+            info["band"] = band
     out = OptimizedSchedule(
         lrs=lrs,
         final_loss=final,
@@ -347,3 +355,24 @@ def optimize_law_schedule(
         for k, v in base.items():
             out.curves[k] = full(v)
     return out
+
+
+def _band_verdict(law, lrs, best_lrs):
+    """Whether the optimum's predicted gain over the best baseline exceeds the law's band.
+
+    Uses the bootstrap band stored by ``fsl fit --bootstrap`` (``None`` without one): the
+    final losses of both schedules under every bootstrap law; the gain is *resolved* when
+    the optimised schedule wins under at least 90 % of them.
+    """
+    band = law.fit_info.get("band")
+    if not band:
+        return None
+    gains = []
+    for p in band["params"]:
+        lw = law.with_params(p)
+        gains.append(float(lw.final_loss(best_lrs)) - float(lw.final_loss(lrs)))
+    g = np.array(gains)
+    return {
+        "gain_quantiles_5_50_95": np.quantile(g, [0.05, 0.5, 0.95]).tolist(),
+        "resolved": bool(np.mean(g > 0) >= band["level"]),
+    }
