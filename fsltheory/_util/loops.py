@@ -16,7 +16,7 @@ from numba import njit
 
 from fsltheory._util.vexp import FASTMATH, vexp_into
 
-__all__ = ["scratch", "decay_into", "reduce_pair", "record_value", "count_true"]
+__all__ = ["scratch", "decay_into", "reduce_pair", "record_pair", "record_value", "count_true"]
 
 
 @njit(cache=True, inline="always")
@@ -49,6 +49,15 @@ def reduce_pair(s_a, s_b, weights):
         a += weights[j] * s_a[j]
         b += weights[j] * s_b[j]
     return a, b
+
+
+@njit(cache=True, inline="always")
+def record_pair(rec, r, k, out_a, out_b, s_a, s_b, weights):
+    """Read out two exponential-sum states into every slot ``r`` with ``rec[r] == k``."""
+    while r < rec.size and rec[r] == k:
+        out_a[r], out_b[r] = reduce_pair(s_a, s_b, weights)
+        r += 1
+    return r
 
 
 @njit(cache=True, inline="always")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from fsltheory._util.loops import reduce_pair
+from fsltheory._util.loops import decay_into, record_pair, reduce_pair, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
 from fsltheory._util.vexp import vexp_into as _vexp
 
@@ -57,25 +57,18 @@ def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     R = rec.size
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):
-        while r < R and rec[r] == k:
-            out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
-            r += 1
+        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
         if r == R or k == K:
             break
         e = eta[k]
-        if e != last:
-            for j in range(q):
-                x[j] = -rates[j] * e
-            _vexp(x, dec, bits, fb)
+        if e != last:  # reuse the factors while eta repeats (constant, WSD-stable phases)
+            decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
         us = u_signal[k]
@@ -110,10 +103,7 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
     D = np.ones(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     out_e = np.zeros(R)
@@ -128,10 +118,8 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
         if r == R or k == K:
             break
         e = eta[k]
-        if e != last:
-            for j in range(q):
-                x[j] = -rates[j] * e
-            _vexp(x, dec, bits, fb)
+        if e != last:  # reuse the factors while eta repeats (constant, WSD-stable phases)
+            decay_into(rates, e, x, dec, bits, fb)
             last = e
         ul = u_label[k]
         us = ek * ul
@@ -193,19 +181,14 @@ def intrinsic_sums(eta, gam, cubic, rates, weights, rec):
     s_lab = np.zeros(q)
     s_sig = np.zeros(q)
     y = np.empty(q)
-    x = np.empty(q)
-    dec = np.empty(q)
-    bits = np.empty(q, np.int64)
-    fb = bits.view(np.float64)
+    x, dec, bits, fb = scratch(q)
     ps = np.empty((4, q))
     out_lab = np.zeros(R)
     out_sig = np.zeros(R)
     last = -1.0
     r = 0
     for k in range(K + 1):
-        while r < R and rec[r] == k:
-            out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
-            r += 1
+        r = record_pair(rec, r, k, out_lab, out_sig, s_lab, s_sig, weights)
         if r == R or k == K:
             break
         e = eta[k]
