@@ -18,6 +18,19 @@ __all__ = ["main", "build_parser"]
 COMMANDS = ("report", "risk", "fit", "predict", "optimize_schedule", "exponents", "latex")
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose errors are one line, ``fsl VERB: error: ...``, and exit code 2.
+
+    argparse's default prints the whole usage block first; the contract of every verb is a
+    single line naming the parameter, its value and the valid range.  Sub-parsers inherit
+    the class through ``add_subparsers(parser_class=...)``.
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
 class _Version(argparse.Action):
     """``--version``, reading the installed version only when asked: ``importlib.metadata``
     would otherwise add ~40 ms to every command, ``fsl --help`` included."""
@@ -34,12 +47,12 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fsl",
         description="fsltheory: the Functional Scaling Law of SGD under learning-rate schedules.",
     )
     parser.add_argument("--version", action=_Version)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f".{name}", __name__).register(sub)
     return parser
@@ -48,9 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input or refused overwrite)."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None and not extra:
         args = parser.parse_args(["report"])
+    if extra:
+        # reported here rather than by argparse, which names the top-level parser ('fsl:')
+        verb = f"fsl {args.command}" if args.command else "fsl"
+        print(f"{verb}: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, OverflowError) as err:

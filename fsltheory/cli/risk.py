@@ -70,13 +70,6 @@ def register(sub) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-
-    def one_line_error(message):
-        # a single 'fsl risk: error: ...' line and exit code 2, like every other bad input
-        print(f"{p.prog}: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    p.error = one_line_error
     g = p.add_argument_group("engine")
     g.add_argument(
         "--engine", choices=ENGINES, default="exact", help="which engine (default exact)"
