@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fsltheory._util.rng import RNGLike, as_generator, projection_generator, root_seed
-from fsltheory._util.validate import check_at_least, check_greater, check_int
+from fsltheory._util.validate import check_at_least, check_greater, check_int, check_memory
 from fsltheory._util.zeta import hurwitz_zeta as zeta
 
 __all__ = ["PowerLawModel", "check_model"]
@@ -115,8 +115,22 @@ class PowerLawModel:
         if last < first:
             return 0.0
         x = 1.0 + self.alpha
+        if not x > 1.0:
+            # s*beta below round-off of 1: the sum is ~1/(s beta), beyond float64's resolution
+            raise ValueError(
+                f"s={self.s!r}, beta={self.beta!r} are invalid: s*beta={self.alpha!r} is below "
+                "float64 resolution (expected s*beta >= 1e-15) for the signal tail sums"
+            )
+        if x > 100.0 or not math.isfinite(x):
+            # terms fall by at least 2^-100 each: a few direct terms are exact to round-off,
+            # where Euler-Maclaurin would divide by x - 1 = inf
+            stop = first + 40 if math.isinf(last) else min(int(last), first + 40)
+            return math.fsum(j**-x for j in range(first, stop + 1))
         head = float(zeta(x, first))
-        return head if math.isinf(last) else head - float(zeta(x, last + 1))
+        if math.isinf(last):
+            return head
+        # head and tail can agree to round-off: the difference is a sum of positive terms
+        return max(head - float(zeta(x, last + 1)), 0.0)
 
     def tail_error(self) -> float:
         """``delta_M = sum_{j=M+1}^{N} lambda_j theta*_j^2`` (Section 4.2).
@@ -154,6 +168,7 @@ class PowerLawModel:
         """
         if self.features != "random":
             raise ValueError("random_projection() needs features='random'")
+        check_memory("M", self.M, 8.0 * 2 * self.M * float(self.N))  # W, then W / sqrt(M)
         return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
 
     def seeded_projection(self, rng: RNGLike = None) -> tuple[np.ndarray, int]:

@@ -16,6 +16,12 @@ def prepare_output(path, *, force: bool = False) -> Path:
     folders are created.
     """
     path = Path(path)
+    if path.is_dir():
+        # --force replaces files, never folders: say so instead of an IsADirectoryError
+        raise ValueError(f"{path} is invalid: it is a folder; expected a file name")
+    if any(p.exists() and not p.is_dir() for p in path.parents):
+        bad = next(p for p in path.parents if p.exists() and not p.is_dir())
+        raise ValueError(f"{path} is invalid: {bad} is a file, not a folder")
     if path.exists() and not force:
         if sys.stdin is not None and sys.stdin.isatty():
             answer = input(f"{path} exists. Overwrite? [y/N] ").strip().lower()

@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(err: BaseException) -> str:
+    """The message on one line: the contract is exactly one stderr line per error."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input or refused overwrite)."""
     parser = build_parser()
@@ -72,7 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, OverflowError) as err:
-        print(f"fsl {args.command}: error: {err}", file=sys.stderr)
+        print(f"fsl {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder where a file goes, no permission, a full disk
+        print(f"fsl {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"fsl {args.command}: interrupted", file=sys.stderr)

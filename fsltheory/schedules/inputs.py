@@ -14,7 +14,7 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fsltheory._util.validate import check_greater, check_int, check_lr_array
+from fsltheory._util.validate import check_greater, check_int, check_lr_array, check_memory
 from fsltheory.schedules.base import Schedule
 from fsltheory.schedules.spec import parse_schedule
 
@@ -43,6 +43,8 @@ def learning_rates(
                     "steps=None is invalid for a parametric schedule: expected an integer >= 1"
                 )
         steps = check_int("steps", steps, 1)
+        # the engines hold a few per-step float64 arrays (rates, batches, recorded risks)
+        check_memory("steps", steps, 4 * 8.0 * steps)
         return check_lr_array(name, schedule.lrs(steps)), steps
     lrs = check_lr_array(name, schedule)
     if steps is not None and check_int("steps", steps, 1) != lrs.size:

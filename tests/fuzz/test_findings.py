@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from fuzz_helpers import assert_cli_contract, run_cli
@@ -32,3 +30,204 @@ def test_bad_option_values_give_one_line(argv, tmp_path, monkeypatch):
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
     assert lines[0].startswith(f"fsl {verb}".strip() + ": error: "), err
+
+
+# ---------------------------------------------------- uncaught exceptions become ValueError
+def test_exponents_nonnumeric_beta_is_valueerror():
+    from fsltheory import derive_scaling, scaling_for_spec
+    from fsltheory.schedules import WSD
+    from fsltheory.symbolic.results import _q
+
+    with pytest.raises(ValueError, match="beta='n' is invalid"):
+        derive_scaling(WSD(peak=0.1, final=0.001), "data", beta="n")
+    with pytest.raises(ValueError, match="s=.* is invalid"):
+        scaling_for_spec("wsd", "data", beta=2, s=[1])
+    with pytest.raises(ValueError):
+        _q([1])
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        {
+            "law": "mpl",
+            "params": {"L0": "a", "A": 1, "alpha": 1, "B": 1, "C": 1, "beta": 1, "gamma": 1},
+        },
+        {
+            "law": "mpl",
+            "params": {"L0": None, "A": 1, "alpha": 1, "B": 1, "C": 1, "beta": 1, "gamma": 1},
+        },
+        {"law": "mpl", "params": 5},
+        {"law": "mpl", "params": "abc"},
+        {"law": "mpl", "options": [1]},
+        {"law": "mpl", "options": {"clip": "yes"}},
+        {"law": "mpl", "fit": 3},
+        {"law": ["mpl"]},
+    ],
+)
+def test_law_from_dict_refuses_bad_params(d):
+    from fsltheory.surrogate.law import law_from_dict
+
+    with pytest.raises(ValueError):
+        law_from_dict(d)
+
+
+def test_momentum_final_loss_lam_one_is_finite_or_refused():
+    from fsltheory import MomentumLaw
+
+    law = MomentumLaw({"L0": 2.0, "A": 0.5, "alpha": 0.5, "C": 1.0, "lam": 0.999})
+    assert np.isfinite(law.final_loss(np.full(10, 1e-3)))
+    try:
+        v = MomentumLaw({"L0": 2.0, "A": 0.5, "alpha": 0.5, "C": 1.0, "lam": 1.0}).final_loss(
+            np.linspace(1e-3, 1e-4, 10)
+        )
+    except ValueError:
+        return
+    assert np.isfinite(v)
+
+
+def test_momentum_final_loss_zero_lrs_refused():
+    from fsltheory import MomentumLaw
+
+    law = MomentumLaw({"L0": 2.0, "A": 0.5, "alpha": 0.5, "C": 1.0, "lam": 0.9})
+    with pytest.raises(ValueError):
+        law.final_loss(np.zeros(5))
+
+
+@pytest.mark.parametrize("steps", ["-100000", "nan", "inf", "1e30", "-1"])
+def test_read_mpl_curve_bad_steps(tmp_path, steps):
+    from fsltheory import read_mpl_curve
+
+    f = tmp_path / "constant_24000.csv"
+    f.write_text(f"step,lr,loss\n{steps},0.0003,3.0\n")
+    with pytest.raises(ValueError):
+        read_mpl_curve(f)
+
+
+@pytest.mark.parametrize(
+    "name", ["cosine_99999999999999", "cosine_5", "wsd_24000_100", "wsd_10_24000"]
+)
+def test_mpl_schedule_bad_names(name):
+    from fsltheory import mpl_schedule
+
+    with pytest.raises(ValueError, match=name.split("_")[0]):
+        mpl_schedule(name)
+
+
+def test_check_finite_huge_int():
+    from fsltheory import PowerLawModel
+    from fsltheory._util.validate import check_finite
+
+    with pytest.raises(ValueError, match="finite"):
+        check_finite("x", 10**400)
+    with pytest.raises(ValueError, match="beta"):
+        PowerLawModel(beta=10**400, s=0.5)
+
+
+@pytest.mark.parametrize("record", [10**30, 1e300, float("nan"), [10**30]])
+def test_record_steps_huge(record):
+    from fsltheory.curve import record_steps
+
+    try:
+        r = record_steps(record, 10)
+    except ValueError:
+        return
+    assert r[0] == 0 and r[-1] == 10
+
+
+def test_huge_sizes_refused_with_memory_estimate():
+    from fsltheory import PowerLawModel, expected_risk, fsl_curve, read_mpl_curve, simulate_sgd
+
+    m = PowerLawModel(beta=2, s=0.5, sigma2=1, M=16)
+    for f in (expected_risk, fsl_curve):
+        with pytest.raises(ValueError, match="steps=.*GiB"):
+            f(m, "constant:peak=0.1", 10**12)
+    with pytest.raises(ValueError, match="steps=.*GiB"):
+        simulate_sgd(m, "constant:peak=0.1", 10**12, runs=2)
+    big = PowerLawModel(beta=2, s=0.5, sigma2=1, M=10**6, N=10**6)
+    with pytest.raises(ValueError, match="GiB"):
+        expected_risk(big, "constant:peak=0.1", 10, method="matrix")
+    with pytest.raises(ValueError, match="GiB"):
+        simulate_sgd(PowerLawModel(beta=2, s=0.5, M=10**9), "constant:peak=0.1", 10, runs=4)
+    with pytest.raises(ValueError, match="GiB"):
+        read_mpl_curve("constant_99999999999.csv")
+
+
+# ----------------------------------------------------------- non-finite results refused
+@pytest.mark.parametrize(
+    "beta,s,N",
+    [(1e200, 1e200, None), (2.0, 300.0, None), (1e308, 1e308, 10), (1.0000001, 1e-300, None)],
+)
+def test_model_sums_finite_or_refused(beta, s, N):
+    from fsltheory import PowerLawModel
+
+    m = PowerLawModel(beta=beta, s=s, sigma2=1.0, M=4, N=N)
+    try:
+        vals = (m.tail_error(), m.initial_excess_risk())
+    except ValueError:
+        return
+    assert all(np.isfinite(v) and v >= 0 for v in vals)
+
+
+@pytest.mark.parametrize("s", [300.0, 1e-8, 60.0])
+def test_fsl_finite_kernel_extreme_s(s):
+    from fsltheory import PowerLawModel, fsl_curve
+
+    m = PowerLawModel(beta=2.0, s=s, sigma2=1.0, M=16)
+    try:
+        c = fsl_curve(m, "constant:peak=0.1", 10, kernel="finite")
+    except ValueError:
+        return
+    assert np.all(np.isfinite(c.excess_risk)) and np.all(c.excess_risk >= 0)
+
+
+# ------------------------------------------------------------------ silent wrong answers
+def test_fsl_curve_refuses_unstable_like_exact():
+    from fsltheory import PowerLawModel, expected_risk, fsl_curve
+
+    m = PowerLawModel(beta=2.0, s=0.5, sigma2=1.0, M=16)
+    with pytest.raises(ValueError) as e1:
+        expected_risk(m, "constant:peak=100", 10)
+    with pytest.raises(ValueError) as e2:
+        fsl_curve(m, "constant:peak=100", 10)
+    assert str(e1.value) == str(e2.value)
+    assert np.isfinite(fsl_curve(m, "constant:peak=100", 10, check_stability=False).final)
+
+
+def test_cli_fsl_refuses_unstable_and_names_flag(tmp_path):
+    out = str(tmp_path / "r.csv")
+    argv = ["risk", "--engine", "fsl", "--schedule", "constant:peak=100", "--steps", "10"]
+    code, _, err = run_cli([*argv, "--out", out])
+    assert_cli_contract(code, err, "risk")
+    assert code == 2 and "--allow-unstable" in err and "check_stability" not in err
+    code, out_, _ = run_cli([*argv, "--out", out, "--force", "--allow-unstable"])
+    assert code == 0
+
+
+def test_cli_fsl_prints_unfitted_note(tmp_path):
+    argv = ["risk", "--engine", "fsl", "--schedule", "constant:peak=0.1", "--steps", "10"]
+    code, out, _ = run_cli([*argv, "--out", str(tmp_path / "r.csv")])
+    assert code == 0 and "unfitted" in out
+
+
+def test_cli_risk_no_progress_bar_unless_asked(tmp_path, monkeypatch):
+    import fsltheory.cli.risk as risk
+
+    assert not hasattr(risk, "PROGRESS_STEPS")
+
+
+def test_cli_risk_out_is_a_directory(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    argv = ["risk", "--schedule", "constant:peak=0.1", "--steps", "5", "--out", str(d), "--force"]
+    code, _, err = run_cli(argv)
+    assert code == 2
+    assert_cli_contract(code, err, "risk")
+
+
+def test_cli_latex_out_is_a_file(tmp_path):
+    f = tmp_path / "f"
+    f.write_text("x")
+    code, _, err = run_cli(["latex", "--out", str(f)])
+    assert code == 2
+    assert_cli_contract(code, err, "latex")
