@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fsltheory._util.output import prepare_output
+from fsltheory._util.output import plain_float, prepare_output
 
 __all__ = [
     "RiskCurve",
@@ -267,7 +267,7 @@ class RiskCurve:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in zip(*data, strict=True):
-                w.writerow([int(row[0])] + [repr(float(x)) for x in row[1:]])
+                w.writerow([int(row[0])] + [plain_float(x) for x in row[1:]])
 
 
 def record_steps(record: RecordLike, steps: int) -> np.ndarray:

@@ -44,7 +44,12 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
         key, eq, value = item.partition("=")
         if not eq:
             raise ValueError(f"schedule option {item!r} is invalid: expected key=value")
-        opts[key.strip().lower()] = value.strip()
+        key = key.strip().lower()
+        if key in opts:  # the last value silently winning hides a typo
+            raise ValueError(
+                f"schedule option {key!r} is invalid: given twice in {spec!r} (expected once)"
+            )
+        opts[key] = value.strip()
     return family, opts
 
 

@@ -231,3 +231,78 @@ def test_cli_latex_out_is_a_file(tmp_path):
     code, _, err = run_cli(["latex", "--out", str(f)])
     assert code == 2
     assert_cli_contract(code, err, "latex")
+
+
+def _two_row_csv(tmp_path):
+    f = tmp_path / "two.csv"
+    f.write_text("step,lr,loss\n0,0.001,4.0\n1,0.001,3.9\n")
+    return f
+
+
+def test_fit_refuses_fewer_points_than_parameters(tmp_path):
+    f = _two_row_csv(tmp_path)
+    code, _, err = run_cli(["fit", str(f), "--law", "mpl", "--save", str(tmp_path / "p.json")])
+    assert code == 2 and "expected at least 7" in err
+    assert_cli_contract(code, err, "fit")
+
+
+@pytest.mark.parametrize("n", ["0", "-3", "2", "x"])
+def test_report_budgets_below_three_refused(n, tmp_path):
+    code, _, err = run_cli(["report", "--budgets", n, "--out", str(tmp_path / "r")])
+    assert code == 2 and "budgets" in err
+    assert_cli_contract(code, err, "report")
+
+
+def test_report_quick_prints_its_budget_range(tmp_path, monkeypatch):
+    import fsltheory.cli.report as report
+
+    class Stop(ValueError):
+        pass
+
+    def stop(*a, **k):
+        raise Stop("stop after the header")
+
+    monkeypatch.setattr(report, "_derive_tables", lambda: ({}, 0.0))
+    monkeypatch.setattr(report, "_crosscheck", stop)
+    code, out, _ = run_cli(["report", "--quick", "--out", str(tmp_path / "r")])
+    assert code == 2 and "D = 1e3..1e4" in out
+
+
+def test_duplicate_spec_keys_refused():
+    from fsltheory import parse_schedule
+
+    with pytest.raises(ValueError, match="'peak'.*twice"):
+        parse_schedule("constant:peak=0.1,peak=0.2")
+
+
+def test_predict_metrics_is_strict_json(tmp_path):
+    import json as js
+
+    from fsltheory import MPL_PUBLISHED_PARAMS, MultiPowerLaw
+
+    law = MultiPowerLaw(MPL_PUBLISHED_PARAMS[25])
+    p = law.save(tmp_path / "law.json")
+    f = tmp_path / "two.csv"  # one post-warmup point: r2 is undefined
+    f.write_text("step,lr,loss\n100,0.001,4.0\n200,0.001,3.9\n")
+    code, out, err = run_cli(["predict", str(p), str(f), "--metrics"])
+    assert code == 0, err
+    res = js.loads(out, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert res["mean"]["r2"] is None and "mean.r2" in res["nulls"]
+
+
+def test_negative_loss_message_is_plain():
+    from fsltheory import LossCurve
+
+    with pytest.raises(ValueError) as e:
+        LossCurve(step=np.array([0, 1]), loss=np.array([1.0, -1.0]), lrs=np.ones(2))
+    assert "np.float64" not in str(e.value) and "-1.0" in str(e.value)
+
+
+def test_csv_floats_are_the_intended_decimals(tmp_path):
+    from fsltheory import PowerLawModel, expected_risk
+
+    m = PowerLawModel(beta=2, s=0.5, sigma2=1, M=4)
+    c = expected_risk(m, "constant:peak=0.1", 3)
+    f = c.to_csv(tmp_path / "c.csv")
+    text = (tmp_path / "c.csv").read_text() if f is None else open(f).read()
+    assert "0.30000000000000004" not in text and "0.3" in text
