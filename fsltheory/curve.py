@@ -267,7 +267,12 @@ class RiskCurve:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in zip(*data, strict=True):
-                w.writerow([int(row[0])] + [plain_float(x) for x in row[1:]])
+                # measured values round-trip exactly; the intrinsic time, a running sum whose
+                # last bit is round-off (0.1 + 0.2), is written as its intended decimal
+                w.writerow(
+                    [int(row[0]), repr(float(row[1])), plain_float(row[2])]
+                    + [repr(float(x)) for x in row[3:]]
+                )
 
 
 def record_steps(record: RecordLike, steps: int) -> np.ndarray:

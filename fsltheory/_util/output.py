@@ -68,12 +68,13 @@ def strict_json(obj, *, reason: str = "not finite", **kw) -> str:
 
 
 def plain_float(x) -> str:
-    """A float for a CSV cell: the shortest of 15-17 significant digits that stays within
-    two units in the last place of ``x``.
+    """An accumulated float for a CSV cell: the shortest of 15-17 significant digits that
+    stays within two units in the last place of ``x``.
 
-    Sums such as ``0.1 + 0.2`` carry round-off in their last bit (``0.30000000000000004``);
-    15 digits write the intended ``0.3``, which differs from ``x`` by less than the
-    accumulated round-off already in it.  Values that need 16 or 17 digits keep them.
+    Running sums such as ``0.1 + 0.2`` carry round-off in their last bit
+    (``0.30000000000000004``); 15 digits write the intended ``0.3``, which differs from ``x``
+    by less than the round-off already in it.  Values that need 16 or 17 digits keep them.
+    Measured or optimised values are written with ``repr`` instead (an exact round trip).
 
     >>> plain_float(0.1 + 0.2), plain_float(1 / 3), plain_float(float("nan"))
     ('0.3', '0.3333333333333333', 'nan')

@@ -41,7 +41,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from fsltheory._util.output import plain_float, prepare_output, strict_json
+    from fsltheory._util.output import prepare_output, strict_json
     from fsltheory.surrogate import load_law, smooth_loss
     from fsltheory.surrogate.metrics import evaluate_law
 
@@ -67,7 +67,7 @@ def run(args) -> int:
         w.writerow(["file", "step", "lr", "loss", "predicted"])
         for f, c in shown.items():
             for s, y, yh in zip(c.step, c.loss, preds[f], strict=True):
-                w.writerow([f, int(s), plain_float(c.lrs[s]), plain_float(y), plain_float(yh)])
+                w.writerow([f, int(s), repr(float(c.lrs[s])), repr(float(y)), repr(float(yh))])
         if args.out:
             fh.close()
             print(f"wrote {args.out}", file=sys.stderr if args.metrics else sys.stdout)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fsltheory._util.output import plain_float, prepare_output
+from fsltheory._util.output import prepare_output
 from fsltheory._util.validate import check_memory
 
 __all__ = [
@@ -309,9 +309,9 @@ def write_loss_csv(path, step, lr, loss, *, extra: dict | None = None, force: bo
             w.writerow(
                 [
                     int(s),
-                    plain_float(e),
-                    plain_float(v),
-                    *(plain_float(x[i]) for x in extra.values()),
+                    repr(float(e)),
+                    repr(float(v)),
+                    *(repr(float(x[i])) for x in extra.values()),
                 ]
             )
     return path

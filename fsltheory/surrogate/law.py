@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fsltheory._util.output import prepare_output
+from fsltheory._util.output import prepare_output, strict_json
 from fsltheory.schedules.inputs import learning_rates
 from fsltheory.surrogate.curves import LossCurve, detect_warmup
 
@@ -154,8 +154,25 @@ class SurrogateLaw:
             raise ValueError(
                 f"at[0]={int(at[0])} is invalid: the learning-rate area is 0 there, where every law diverges"
             )
-        prep = self._prepare(lrs, at)
-        return self._evaluate(prep, self.theta, jac=False)[0]
+        # huge but finite rates overflow inside the laws' sums (OverflowError, or an inf
+        # that would be returned as a prediction): one refusal naming the input instead
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                prep = self._prepare(lrs, at)
+                pred = self._evaluate(prep, self.theta, jac=False)[0]
+        except (OverflowError, ZeroDivisionError, FloatingPointError):
+            pred = np.array([np.nan])
+        except ValueError as err:
+            if "math domain" not in str(err):
+                raise
+            pred = np.array([np.nan])
+        if not np.all(np.isfinite(pred)):
+            raise ValueError(
+                f"{self.name}: the prediction is not finite for these learning rates (peak "
+                f"{float(lrs.max())!r}, {lrs.size} steps): expected rates of the order of "
+                "those the law was fitted on"
+            )
+        return pred
 
     def fit(self, curves, **kw):
         """Fit the parameters to one or more loss curves; see :func:`fsltheory.surrogate.fitting.fit_law`."""
@@ -178,7 +195,7 @@ class SurrogateLaw:
     def save(self, path, *, force: bool = False) -> Path:
         """Write the law as JSON (refuses to overwrite without ``force``)."""
         path = prepare_output(path, force=force)
-        path.write_text(json.dumps(self.to_dict(), indent=2, default=_jsonable) + "\n")
+        path.write_text(strict_json(self.to_dict(), indent=2, default=_jsonable) + "\n")
         return path
 
     def __repr__(self) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
-from fsltheory._util.output import plain_float, prepare_output
+from fsltheory._util.output import prepare_output
 from fsltheory._util.validate import check_greater, check_int
 
 __all__ = ["OptimizedSchedule", "optimize_law_schedule", "baseline_schedules", "knot_interpolation"]
@@ -123,7 +123,7 @@ class OptimizedSchedule:
             w = csv.writer(fh)
             w.writerow(["step", *cols])
             for i in range(self.steps):
-                w.writerow([i, *(plain_float(c[i]) for c in cols.values())])
+                w.writerow([i, *(repr(float(c[i])) for c in cols.values())])
         return path
 
     def plot(self, path, *, force: bool = False):
