@@ -15,7 +15,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: subcommand modules, in the order ``fsl --help`` lists them
-COMMANDS = ("report", "risk", "fit", "predict", "optimize_schedule", "exponents", "latex")
+COMMANDS = ("report", "risk", "fit", "predict", "optimize_schedule", "exponents", "latex", "data")
 
 
 class _Parser(argparse.ArgumentParser):
