@@ -87,3 +87,64 @@ def small_models():
             "M": st.integers(1, 64),
         }
     )
+
+
+CELL = st.one_of(
+    st.integers(-5, 300).map(str),
+    st.floats(1e-5, 10.0).map(repr),
+    NUMBERS.map(lambda x: repr(float(x)) if isinstance(x, float) else str(x)),
+    st.sampled_from(["", "nan", "inf", "-inf", "abc", "1e999", " 3 ", "0x10"]),
+)
+HEADER = st.sampled_from(
+    ["step,lr,loss", "step,loss,lr", "step,loss", "lr,loss", "step,lr,loss,extra", "", "a,b,c"]
+)
+
+
+@st.composite
+def csv_texts(draw) -> str:
+    header = draw(HEADER)
+    if draw(st.booleans()):  # a mostly valid curve, then maybe a mutated row
+        n = draw(st.integers(1, 12))
+        steps = sorted(draw(st.sets(st.integers(0, 400), min_size=n, max_size=n)))
+        rows = [f"{k},{1e-3!r},{4.0 / (1 + k) ** 0.1!r}" for k in steps]
+        if draw(st.booleans()) and rows:
+            i = draw(st.integers(0, len(rows) - 1))
+            rows[i] = ",".join(draw(st.lists(CELL, min_size=0, max_size=4)))
+        header = "step,lr,loss"
+    else:
+        rows = [
+            ",".join(draw(st.lists(CELL, min_size=0, max_size=4)))
+            for _ in range(draw(st.integers(0, 6)))
+        ]
+    return "\n".join([header, *rows]) + "\n"
+
+
+PARAM = st.one_of(st.floats(0.01, 3.0), NUMBERS, JUNK)
+
+
+@st.composite
+def law_dicts(draw):
+    from fsltheory.surrogate.law import LAWS
+
+    name = draw(st.sampled_from([*LAWS, "bogus"]))
+    names = LAWS[name].param_names if name in LAWS else ("a",)
+    params = draw(
+        st.one_of(
+            st.none(),
+            st.fixed_dictionaries({n: PARAM for n in names}),
+            st.dictionaries(st.sampled_from([*names, "zz"]), PARAM, max_size=len(names)),
+            st.lists(PARAM, max_size=len(names) + 1),
+            JUNK,
+        )
+    )
+    d = {"law": name, "params": params}
+    if draw(st.booleans()):
+        d["options"] = draw(
+            st.one_of(
+                st.dictionaries(st.sampled_from(["clip", "xi", "zeta", "q"]), JUNK, max_size=2),
+                JUNK,
+            )
+        )
+    if draw(st.booleans()):
+        d["fit"] = draw(st.one_of(st.dictionaries(st.text(max_size=3), JUNK, max_size=2), JUNK))
+    return d
