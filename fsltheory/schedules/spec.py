@@ -83,7 +83,12 @@ def parse_schedule(spec: str, *, defaults: dict | None = None) -> Schedule:
     """
     family, opts = parse_spec(spec)
     if family == "file":
-        return ArraySchedule.from_csv(opts["path"])
+        try:
+            return ArraySchedule.from_csv(opts["path"])
+        except OSError as err:  # a name too long, a folder, no permission: bad input too
+            raise ValueError(
+                f"schedule file {opts['path'][:80]!r} is invalid: {err.strerror or err}"
+            ) from None
     if family not in SCHEDULE_FAMILIES:
         raise ValueError(
             f"schedule family {family!r} is unknown: expected one of "

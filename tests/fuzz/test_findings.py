@@ -306,3 +306,14 @@ def test_csv_floats_are_the_intended_decimals(tmp_path):
     f = c.to_csv(tmp_path / "c.csv")
     text = (tmp_path / "c.csv").read_text() if f is None else open(f).read()
     assert "0.30000000000000004" not in text and "0.3" in text
+
+
+def test_file_spec_with_too_long_name_is_valueerror():
+    # found by tests/fuzz/test_fuzz_api.py::test_scaling_for_spec (OSError: File name too long)
+    from fsltheory import parse_schedule, scaling_for_spec
+
+    spec = "file:peak=" + "1" * 300
+    with pytest.raises(ValueError):
+        parse_schedule(spec)
+    with pytest.raises(ValueError):
+        scaling_for_spec(spec, "data")
