@@ -46,3 +46,8 @@ def assert_cli_contract(code: int, err: str, verb: str) -> None:
         lines = err.strip("\n").splitlines()
         assert len(lines) == 1, err
         assert lines[0].startswith(f"fsl {verb}: error: "), err
+
+
+#: for entry points where one example costs a SymPy derivation or a least-squares fit
+#: (~0.3 s): a tenth of the examples keeps the default suite near a minute on one core
+FUZZ_COSTLY = settings(FUZZ, max_examples=max(20, _EXAMPLES // 10))

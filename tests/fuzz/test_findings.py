@@ -317,3 +317,14 @@ def test_file_spec_with_too_long_name_is_valueerror():
         parse_schedule(spec)
     with pytest.raises(ValueError):
         scaling_for_spec(spec, "data")
+
+
+@pytest.mark.parametrize("batch", [10**30, [10**30], 2**60])
+def test_huge_batch_is_valueerror(batch):
+    # found by tests/fuzz/test_fuzz_api.py::test_expected_risk (OverflowError in np.full)
+    from fsltheory import PowerLawModel, expected_risk
+
+    m = PowerLawModel(beta=2.0, s=1.0, sigma2=0.0, M=1)
+    b = batch if not isinstance(batch, list) else batch * 1
+    with pytest.raises(ValueError, match="batch"):
+        expected_risk(m, "constant:peak=0.5", 1, batch=b)

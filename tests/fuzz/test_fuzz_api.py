@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from fuzz_helpers import FUZZ
+from fuzz_helpers import FUZZ, FUZZ_COSTLY
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import JUNK, NUMBERS, good_specs, models, small_models, specs
@@ -121,7 +121,7 @@ def test_fsl_curve(kw, spec, steps, record, kernel, time, batch):
     _check_curve(c, steps)
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(small_models(), good_specs(), st.integers(20, 200), st.sampled_from(["proxy", "finite"]))
 def test_fit_fsl(kw, spec, steps, kernel):
     from fsltheory import expected_risk, fit_fsl
@@ -144,7 +144,7 @@ SYM_VALUES = st.one_of(
 )
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(
     st.sampled_from(["wsd", "cosine", "constant", "exponential", "power:p=3", "linear", "optimal"])
     | specs(),
@@ -164,7 +164,7 @@ def test_scaling_for_spec(spec, budget, beta, s):
     assert text
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(st.sampled_from(["data", "compute"]), SYM_VALUES, SYM_VALUES)
 def test_derive_scaling(budget, beta, s):
     from fsltheory import WSD, derive_scaling

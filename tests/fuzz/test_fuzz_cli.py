@@ -7,7 +7,7 @@ traceback, never another exit code.  Sizes stay small (steps <= 200, M <= 64, ru
 from __future__ import annotations
 
 import pytest
-from fuzz_helpers import FUZZ, assert_cli_contract, run_cli
+from fuzz_helpers import FUZZ, FUZZ_COSTLY, assert_cli_contract, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import NUMBERS, csv_texts, good_specs, law_dicts, specs
@@ -49,7 +49,7 @@ def test_fsl_risk(tmp_path_factory, data):
     assert_cli_contract(code, err, "risk")
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(
     st.one_of(st.sampled_from(["wsd", "cosine", "power:p=3", "optimal", "constant"]), specs()),
     st.sampled_from(["data", "compute", "x"]),
@@ -111,7 +111,7 @@ def surrogate_files(draw, base):
     return csv, law
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(st.data(), st.sampled_from(["mpl", "momentum", "fsl"]), st.sampled_from(["csv", "mpl"]))
 def test_fsl_fit(tmp_path_factory, data, law, fmt):
     base = tmp_path_factory.mktemp("fit")
@@ -140,7 +140,7 @@ def test_fsl_predict(tmp_path_factory, data, fmt, metrics):
         json.loads(out.splitlines()[0], parse_constant=lambda c: pytest.fail(f"non-JSON {c}"))
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(
     st.data(),
     st.sampled_from(["law", "kernel"]),

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from fuzz_helpers import FUZZ
+from fuzz_helpers import FUZZ, FUZZ_COSTLY
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import JUNK, csv_texts, law_dicts
@@ -79,7 +79,7 @@ def test_load_law(tmp_path_factory, d):
         assert all(math.isfinite(v) for v in law.params.values())
 
 
-@FUZZ
+@FUZZ_COSTLY
 @given(
     st.sampled_from(["mpl", "momentum"]),
     st.integers(1, 12),
