@@ -328,3 +328,26 @@ def test_huge_batch_is_valueerror(batch):
     b = batch if not isinstance(batch, list) else batch * 1
     with pytest.raises(ValueError, match="batch"):
         expected_risk(m, "constant:peak=0.5", 1, batch=b)
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400"])
+def test_cli_exponents_nonfinite_beta_is_one_line(value):
+    code, _, err = run_cli(["exponents", "--beta", value, "--s", "1"])
+    assert code == 2
+    assert_cli_contract(code, err, "exponents")
+
+
+@pytest.mark.parametrize("name", ["mpl", "fsl", "momentum"])
+def test_surrogate_prediction_huge_rates_refused(name):
+    from fsltheory import MPL_PUBLISHED_PARAMS
+    from fsltheory.surrogate import LAWS
+
+    law = LAWS[name](
+        MPL_PUBLISHED_PARAMS[25] if name == "mpl" else [0.5] * len(LAWS[name].param_names)
+    )
+    lrs = np.array([1e308, 1e-308] * 25)
+    try:
+        y = law.predict(lrs)
+    except ValueError:
+        return
+    assert np.all(np.isfinite(y))
