@@ -351,3 +351,19 @@ def test_surrogate_prediction_huge_rates_refused(name):
     except ValueError:
         return
     assert np.all(np.isfinite(y))
+
+
+@pytest.mark.parametrize("kw", [{"M": 10**300}, {"M": 31, "N": 10**300}])
+def test_model_width_beyond_float_is_valueerror(kw):
+    # found by the long fuzz run (tests/fuzz/test_fuzz_api.py::test_model): OverflowError
+    from fsltheory import PowerLawModel
+
+    with pytest.raises(ValueError, match="2\\*\\*53"):
+        PowerLawModel(beta=1.01, s=4.8e285, sigma2=0.0, **kw)
+
+
+def test_trace_h_at_huge_beta_is_finite():
+    # found by the long fuzz run: ZeroDivisionError in the Hurwitz zeta at beta = 1075
+    from fsltheory import PowerLawModel
+
+    assert PowerLawModel(beta=1075.0, s=1.0, sigma2=0.0, M=1, N=1).trace_H() == 1.0
