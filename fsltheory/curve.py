@@ -18,7 +18,7 @@ from typing import Any, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fsltheory._util.output import prepare_output
+from fsltheory._util.output import plain_float, prepare_output
 
 __all__ = [
     "RiskCurve",
@@ -190,11 +190,15 @@ class FSLInfo(RunInfo):
         The least-squares solver (:func:`fit_fsl`).
     window : int, optional
         First fitted step (:func:`fit_fsl`).
+    note : str
+        Set when the constants are the unfitted defaults (``fsl risk`` prints it): the level
+        is then not the exact risk's.
     """
 
     kernel: str = "proxy"
     time: str = "physical"
     coef: tuple[float, ...] = (1.0, 1.0, 1.0, 1.0)
+    note: str = ""
     method: str | None = None
     rtol: float | None = None
     nodes: int | None = None
@@ -263,7 +267,12 @@ class RiskCurve:
             w = csv.writer(fh)
             w.writerow(cols)
             for row in zip(*data, strict=True):
-                w.writerow([int(row[0])] + [repr(float(x)) for x in row[1:]])
+                # measured values round-trip exactly; the intrinsic time, a running sum whose
+                # last bit is round-off (0.1 + 0.2), is written as its intended decimal
+                w.writerow(
+                    [int(row[0]), repr(float(row[1])), plain_float(row[2])]
+                    + [repr(float(x)) for x in row[3:]]
+                )
 
 
 def record_steps(record: RecordLike, steps: int) -> np.ndarray:
@@ -275,12 +284,22 @@ def record_steps(record: RecordLike, steps: int) -> np.ndarray:
     if record is None:
         return np.arange(steps + 1, dtype=np.int64)
     if np.isscalar(record):
-        n = int(np.asarray(record).item())
+        try:
+            n = int(np.asarray(record).item())
+        except (TypeError, ValueError, OverflowError):
+            n = 0  # nan, inf or not a number: refused just below
         if n < 2:
             raise ValueError(f"record={record!r} is invalid: expected an int >= 2 or an array")
+        # more points than steps only repeats steps: capping keeps a huge n from a huge grid
+        n = min(n, steps + 2)
         grid = np.unique(np.round(np.geomspace(1, steps, n - 1)).astype(np.int64))
         return np.concatenate([[0], grid])
-    arr = np.unique(np.asarray(record, dtype=np.int64))
+    try:
+        arr = np.unique(np.asarray(record, dtype=np.int64))
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(
+            f"record is invalid: expected integer step indices in [0, {steps}]"
+        ) from None
     if arr.size == 0 or arr[0] < 0 or arr[-1] > steps:
         raise ValueError(f"record is invalid: expected step indices in [0, {steps}]")
     return arr

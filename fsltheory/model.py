@@ -22,12 +22,45 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from fsltheory._util.rng import RNGLike, as_generator, projection_generator, root_seed
-from fsltheory._util.validate import check_at_least, check_choice, check_greater, check_int
+from fsltheory._util.validate import (
+    check_at_least,
+    check_choice,
+    check_greater,
+    check_int,
+    check_memory,
+)
 from fsltheory._util.zeta import hurwitz_zeta as zeta
 
 __all__ = ["PowerLawModel", "check_model"]
 
 Features = Literal["top", "random"]
+
+
+def _power_sum(x: float, first: int, last: float) -> float:
+    """``sum_{j=first}^{last} j^-x`` for ``x > 1``, ``last = inf`` allowed, stable for any x."""
+    if last < first:
+        return 0.0
+    if x > 100.0 or not math.isfinite(x):
+        # terms fall by at least 2^-100 each: a few direct terms are exact to round-off,
+        # where Euler-Maclaurin would divide by x - 1 = inf
+        stop = first + 40 if math.isinf(last) else min(int(last), first + 40)
+        return math.fsum(float(j) ** -x for j in range(first, stop + 1))
+    head = float(zeta(x, first))
+    if math.isinf(last):
+        return head
+    # head and tail can agree to round-off: the difference is a sum of positive terms
+    return max(head - float(zeta(x, last + 1)), 0.0)
+
+
+#: largest width M or N: exact in float64, which every tail sum converts it to
+MAX_WIDTH = 2**53
+
+
+def _check_width(name: str, value: object) -> int:
+    n = check_int(name, value, 1)
+    if n > MAX_WIDTH:
+        raise ValueError(f"{name}={n!r} is invalid: expected an integer in [1, 2**53]")
+    return n
 
 
 @dataclass(frozen=True)
@@ -72,11 +105,11 @@ class PowerLawModel:
         object.__setattr__(self, "beta", check_greater("beta", self.beta, 1.0))
         object.__setattr__(self, "s", check_greater("s", self.s, 0.0))
         object.__setattr__(self, "sigma2", check_at_least("sigma2", self.sigma2, 0.0))
-        object.__setattr__(self, "M", check_int("M", self.M, 1))
+        object.__setattr__(self, "M", _check_width("M", self.M))
         if self.N is None or (isinstance(self.N, float) and math.isinf(self.N) and self.N > 0):
             object.__setattr__(self, "N", math.inf)
         else:
-            n = check_int("N", self.N, 1)
+            n = _check_width("N", self.N)
             if n < self.M:
                 raise ValueError(f"N={n!r} is invalid: expected N >= M = {self.M} (or N=inf)")
             object.__setattr__(self, "N", n)
@@ -111,11 +144,13 @@ class PowerLawModel:
 
     def _signal_sum(self, first: int, last: float) -> float:
         """``sum_{j=first}^{last} j^(-1 - s beta)``, with ``last = inf`` allowed."""
-        if last < first:
-            return 0.0
-        x = 1.0 + self.alpha
-        head = float(zeta(x, first))
-        return head if math.isinf(last) else head - float(zeta(x, last + 1))
+        if not 1.0 + self.alpha > 1.0:
+            # s*beta below round-off of 1: the sum is ~1/(s beta), beyond float64's resolution
+            raise ValueError(
+                f"s={self.s!r}, beta={self.beta!r} are invalid: s*beta={self.alpha!r} is below "
+                "float64 resolution (expected s*beta >= 1e-15) for the signal tail sums"
+            )
+        return _power_sum(1.0 + self.alpha, first, last)
 
     def tail_error(self) -> float:
         """``delta_M = sum_{j=M+1}^{N} lambda_j theta*_j^2`` (Section 4.2).
@@ -131,9 +166,7 @@ class PowerLawModel:
 
     def trace_H(self) -> float:
         """``tr(H) = sum_{j<=N} j^-beta``."""
-        return float(zeta(self.beta, 1)) - (
-            0.0 if math.isinf(self.N) else float(zeta(self.beta, self.N + 1))
-        )
+        return _power_sum(self.beta, 1, self.N)
 
     # --------------------------------------------------------- random features
     def random_projection(self, rng: RNGLike = None) -> np.ndarray:
@@ -153,6 +186,7 @@ class PowerLawModel:
         """
         if self.features != "random":
             raise ValueError("random_projection() needs features='random'")
+        check_memory("M", self.M, 8.0 * 2 * self.M * float(self.N))  # W, then W / sqrt(M)
         return as_generator(rng).standard_normal((self.M, int(self.N))) / np.sqrt(self.M)
 
     def seeded_projection(self, rng: RNGLike = None) -> tuple[np.ndarray, int]:

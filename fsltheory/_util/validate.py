@@ -18,7 +18,13 @@ __all__ = [
     "check_in_interval",
     "check_int",
     "check_lr_array",
+    "check_memory",
+    "MAX_BYTES",
 ]
+
+#: largest working array an entry point allocates before refusing the size (bytes): far
+#: above any documented use, far below a MemoryError or the swap storm before one
+MAX_BYTES = 8 * 2**30
 
 
 def _fail(name: str, value, valid: str) -> None:
@@ -56,6 +62,8 @@ def check_finite(name: str, value) -> float:
         x = float(value)
     except (TypeError, ValueError):
         _fail(name, value, "a real number")
+    except OverflowError:  # an int or Fraction beyond float64 (~1.8e308)
+        _fail(name, value, "a finite real number (|x| < 1.8e308)")
     if not math.isfinite(x):
         _fail(name, value, "a finite real number")
     return x
@@ -110,3 +118,16 @@ def check_lr_array(name: str, values) -> np.ndarray:
             f"{name}[{k}]={float(arr[k])!r} is invalid: learning rates must be finite and >= 0"
         )
     return arr
+
+
+def check_memory(name: str, value, n_bytes: float, limit: float = MAX_BYTES) -> None:
+    """Refuse a size whose working arrays would need more than ``limit`` bytes.
+
+    Raises ``ValueError`` naming the parameter, its value and the estimated memory, instead
+    of a ``MemoryError`` (or minutes of swapping) from deep inside an engine.
+    """
+    if not n_bytes <= limit:
+        raise ValueError(
+            f"{name}={value!r} is invalid: it needs about {n_bytes / 2**30:.3g} GiB of working "
+            f"memory (the limit is {limit / 2**30:.3g} GiB); expected a smaller {name}"
+        )

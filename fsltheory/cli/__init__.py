@@ -15,7 +15,30 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: subcommand modules, in the order ``fsl --help`` lists them
-COMMANDS = ("report", "risk", "fit", "predict", "optimize_schedule", "exponents", "latex", "sweep")
+COMMANDS = (
+    "report",
+    "risk",
+    "fit",
+    "predict",
+    "optimize_schedule",
+    "exponents",
+    "latex",
+    "sweep",
+    "data",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A parser whose errors are one line, ``fsl VERB: error: ...``, and exit code 2.
+
+    argparse's default prints the whole usage block first; the contract of every verb is a
+    single line naming the parameter, its value and the valid range.  Sub-parsers inherit
+    the class through ``add_subparsers(parser_class=...)``.
+    """
+
+    def error(self, message: str):  # type: ignore[override]
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
 
 
 class _Version(argparse.Action):
@@ -34,27 +57,40 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fsl",
         description="fsltheory: the Functional Scaling Law of SGD under learning-rate schedules.",
     )
     parser.add_argument("--version", action=_Version)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f".{name}", __name__).register(sub)
     return parser
 
 
+def _one_line(err: BaseException) -> str:
+    """The message on one line: the contract is exactly one stderr line per error."""
+    return " ".join(str(err).split()) or type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad input or refused overwrite)."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
+    args, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    if args.command is None and not extra:
         args = parser.parse_args(["report"])
+    if extra:
+        # reported here rather than by argparse, which names the top-level parser ('fsl:')
+        verb = f"fsl {args.command}" if args.command else "fsl"
+        print(f"{verb}: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError, FileExistsError, OverflowError) as err:
-        print(f"fsl {args.command}: error: {err}", file=sys.stderr)
+        print(f"fsl {args.command}: error: {_one_line(err)}", file=sys.stderr)
+        return 2
+    except OSError as err:  # a folder where a file goes, no permission, a full disk
+        print(f"fsl {args.command}: error: {_one_line(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"fsl {args.command}: interrupted", file=sys.stderr)

@@ -15,7 +15,6 @@ parameters and fit diagnostics are written as JSON (never over an existing file 
 from __future__ import annotations
 
 import argparse
-import json
 
 from fsltheory.cli._surrogate_io import add_curve_args, read_curves
 
@@ -64,6 +63,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from fsltheory._util.output import strict_json
     from fsltheory.surrogate import LAWS
 
     if args.bootstrap and args.bootstrap < 2:
@@ -93,7 +93,7 @@ def run(args) -> int:
     print(
         f"{res.law.title}: fitted to {len(curves)} curve(s), {res.n_points} points, {res.seconds:.2f} s"
     )
-    print(json.dumps(res.law.params, indent=2))
+    print(strict_json(res.law.params, indent=2))
     print(f"objective {res.cost:.6g}, rms log residual {res.rmse_log:.3g}")
     for d in res.diagnostics:
         print(f"warning: {d}")

@@ -25,8 +25,14 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from pathlib import Path
+
     from fsltheory.symbolic.latex import export_latex
 
+    out = Path(args.out)
+    bad = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if bad is not None:  # else a NotADirectoryError traceback from deep in the export
+        raise ValueError(f"--out={args.out!r} is invalid: {bad} is a file; expected a folder")
     paths = export_latex(args.out, force=args.force)
     print(f"wrote {paths[0]} and {len(paths) - 1} snippets in {paths[0].parent / 'snippets'}")
     return 0

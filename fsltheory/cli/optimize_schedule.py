@@ -25,7 +25,8 @@ The CSV has ``step,lr,excess_risk``, with a JSON sidecar (baselines, diagnostics
 from __future__ import annotations
 
 import argparse
-import json
+
+from fsltheory._util.output import strict_json
 
 __all__ = ["register", "run"]
 
@@ -111,7 +112,7 @@ def _run_kernel(args) -> int:
     )
     print(res.table())
     d = res.diagnostics
-    print(json.dumps({k: v for k, v in d.items() if k != "messages"}, default=float))
+    print(strict_json({k: v for k, v in d.items() if k != "messages"}, default=float))
     print(f"wrote {res.save(args.out, force=args.force)}")
     if args.plot:
         print(f"wrote {res.plot(args.plot, force=args.force)}")
@@ -135,7 +136,7 @@ def run(args) -> int:
     knots = args.knots or 256
     res = optimize_law_schedule(obj, args.steps, args.peak, warmup=args.warmup, knots=knots)
     print(res.table())
-    print(json.dumps({k: v for k, v in res.info.items() if k != "message"}, default=float))
+    print(strict_json({k: v for k, v in res.info.items() if k != "message"}, default=float))
     path = res.to_csv(args.out, force=args.force)
     print(f"wrote {path}")
     if args.plot:

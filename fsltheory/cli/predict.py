@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 
 from fsltheory.cli._surrogate_io import add_curve_args, read_curves
@@ -42,7 +41,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from fsltheory._util.output import prepare_output
+    from fsltheory._util.output import prepare_output, strict_json
     from fsltheory.surrogate import load_law, smooth_loss
     from fsltheory.surrogate.metrics import evaluate_law
 
@@ -55,7 +54,9 @@ def run(args) -> int:
     preds = {f: law.predict(c) for f, c in shown.items()}
     if args.metrics:
         res = evaluate_law(law, curves)
-        print(json.dumps(res))
+        # strict JSON: a metric undefined on these points (r2 of a flat or 1-point curve)
+        # is null, listed with its reason under "nulls", never the non-JSON NaN
+        print(strict_json(res, reason="undefined on these points (too few or constant losses)"))
     if args.out is not None or not args.metrics:
         fh = (
             prepare_output(args.out, force=args.force).open("w", newline="")

@@ -14,9 +14,10 @@ that exists, the first free ``fsl-report-N/``.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
+
+from fsltheory._util.output import strict_json
 
 __all__ = ["register", "run", "CROSSCHECK_POINTS"]
 
@@ -35,9 +36,9 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true", help="replace files in an existing folder")
     p.add_argument(
         "--budgets",
-        type=int,
+        type=_budgets,
         default=5,
-        help="budgets per slope sweep (1e3..1e5, log-spaced)",
+        help="budgets per slope sweep (1e3..1e5, log-spaced; at least 3)",
     )
     p.add_argument(
         "--quick",
@@ -45,6 +46,17 @@ def register(sub) -> None:
         help="tiny sizes (a smoke run of a few seconds; the verdicts are not meaningful)",
     )
     p.set_defaults(func=run)
+
+
+def _budgets(text: str) -> int:
+    # a slope needs three points; silently raising a smaller count hid the user's typo
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 3:
+        raise argparse.ArgumentTypeError(f"budgets={text!r} is invalid: expected an integer >= 3")
+    return n
 
 
 def _fresh_folder(out: str | None, force: bool) -> Path:
@@ -201,8 +213,13 @@ def run(args) -> int:
             loss = exponent_to_text(reg.values.get("loss"), base)
             print(f"      {loss:<44} where {reg.condition} [{reg.regime}]")
 
-    print("\n2. Numeric cross-check: data-limited slopes on the exact engine (D = 1e3..1e5)")
-    rows = _crosscheck(3, 1e4) if args.quick else _crosscheck(args.budgets)
+    top = 1e4 if args.quick else 1e5
+    print(
+        f"\n2. Numeric cross-check: data-limited slopes on the exact engine (D = 1e3..{top:.0e})".replace(
+            "e+0", "e"
+        )
+    )
+    rows = _crosscheck(3, top) if args.quick else _crosscheck(args.budgets, top)
     head = f"   {'schedule':<12}{'(s, beta)':<12}{'regime':<7}{'derived':<26}{'measured':>9}{'diff':>8}  verdict"
     print(head)
     for r in rows:
@@ -234,7 +251,7 @@ def run(args) -> int:
             "fsl_max_rel_err": eng["fsl_max_rel_err"],
         },
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "summary.json").write_text(strict_json(summary, indent=2))
     print(
         f"\n4. Wrote {len(written) + 1} files into {out}/ (LaTeX in {out}/latex/, "
         f"figures crosscheck.png and engines.png, summary.json) "

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 
 __all__ = ["register", "run"]
 
 ENGINES = ("exact", "sgd", "fsl")
-#: above this many steps a progress bar is shown even without --progress
-PROGRESS_STEPS = 200_000
 #: default record grid: every step up to this horizon, else this many log-spaced steps
 RECORD_ALL = 10_000
 RECORD_LOG = 1000
@@ -70,13 +67,6 @@ def register(sub) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-
-    def one_line_error(message):
-        # a single 'fsl risk: error: ...' line and exit code 2, like every other bad input
-        print(f"{p.prog}: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    p.error = one_line_error
     g = p.add_argument_group("engine")
     g.add_argument(
         "--engine", choices=ENGINES, default="exact", help="which engine (default exact)"
@@ -103,7 +93,7 @@ def register(sub) -> None:
     g.add_argument(
         "--allow-unstable",
         action="store_true",
-        help="exact: run even if the peak LR exceeds max_stable_lr (check_stability=False)",
+        help="exact and fsl: run even if the peak LR reaches max_stable_lr",
     )
     m = p.add_argument_group("model")
     m.add_argument("--beta", type=_real("beta"), default=2.0, help="capacity exponent (2)")
@@ -184,6 +174,7 @@ def _curve(args, model, schedule, record, progress):
         kernel=args.kernel,
         record=record,
         progress=progress,
+        check_stability=not args.allow_unstable,
         **extra,
     )
 
@@ -238,9 +229,15 @@ def run(args) -> int:
         record = None if args.steps <= RECORD_ALL else RECORD_LOG
     elif record < 2:
         raise ValueError(f"record={record} is invalid: expected an integer >= 2")
-    progress = args.progress or args.steps >= PROGRESS_STEPS
     t0 = time.perf_counter()
-    curve = _curve(args, model, schedule, record, progress)
+    try:
+        # no bar unless asked: stderr is for errors, and scripts capture it
+        curve = _curve(args, model, schedule, record, args.progress)
+    except ValueError as err:
+        # the API's advice names its keyword; a CLI user needs the flag
+        raise ValueError(
+            str(err).replace("pass check_stability=False", "pass --allow-unstable")
+        ) from None
     elapsed = time.perf_counter() - t0
     curve.to_csv(out, force=True)
     detail = curve.meta.get("method", "")
@@ -249,6 +246,9 @@ def run(args) -> int:
         f"final excess risk {curve.final:.6g} (initial {curve.excess_risk[0]:.6g}), "
         f"{elapsed:.2f} s; wrote {out}"
     )
+    note = getattr(curve.meta, "note", "")
+    if note:
+        print(note)
     if plot is not None:
         _plot(curve, args, plot)
         print(f"wrote {plot}")

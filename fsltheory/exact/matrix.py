@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fsltheory._util.validate import check_memory
 from fsltheory.model import PowerLawModel
 
 __all__ = ["RandomFeatureSpectrum", "reduce_random_features", "check_W"]
@@ -61,6 +62,7 @@ def top_W(model: PowerLawModel) -> np.ndarray:
     :meth:`fsltheory.PowerLawModel.seeded_projection`)."""
     if math.isinf(model.N):
         raise ValueError("N=inf is invalid for method='matrix': expected a finite N (W is M x N)")
+    check_memory("M", model.M, 8.0 * 3 * model.M * float(model.N))  # W and W H W^T's work
     return np.eye(model.M, int(model.N))
 
 

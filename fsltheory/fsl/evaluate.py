@@ -299,6 +299,30 @@ def coefficients(coef: ArrayLike | None) -> tuple[float, float, float, float]:
     return (c[0], c[1], c[2], c[3])
 
 
+#: what a curve with the default constants is (printed by ``fsl risk --engine fsl``)
+UNFITTED_NOTE = (
+    "note: the FSL's constants are unfitted (c = 1; with kernel='finite' the exact first "
+    "order is c = 1/2): its level differs from the exact risk, its shape is the prediction"
+)
+
+
+def _check_fsl_stable(model: PowerLawModel, eta: np.ndarray, b: np.ndarray) -> None:
+    """The exact engine's stability check, so both refuse the same schedules.
+
+    The FSL itself stays finite beyond the bound, but SGD does not: a finite FSL there
+    would be a silently wrong answer.  A real batch ``B`` is checked at ``floor(B)`` (at
+    least 1), the bound at the next smaller integer batch, so never looser than SGD's.
+    """
+    from dataclasses import replace
+
+    from fsltheory.exact.engine import _check_stable
+    from fsltheory.exact.stability import max_stable_lr
+
+    top = model if model.features == "top" else replace(model, features="top")
+    bsz = np.maximum(np.floor(b), 1.0).astype(np.int64)
+    _check_stable(eta, bsz, lambda bb: max_stable_lr(top, bb))
+
+
 def fsl_curve(
     model: PowerLawModel,
     schedule: ScheduleLike,
@@ -312,6 +336,7 @@ def fsl_curve(
     method: str = "fast",
     rtol: float = 1e-10,
     progress: bool = False,
+    check_stability: bool = True,
 ) -> RiskCurve:
     """The FSL prediction of the expected excess risk as a :class:`RiskCurve`.
 
@@ -320,7 +345,14 @@ def fsl_curve(
     paper's B.1 does; pass ``(c1, c2, c3)`` (then ``c0 = 1``) or ``(c0, c1, c2, c3)``, e.g.
     from :func:`fsltheory.fit_fsl`.  With ``kernel='finite'`` the first-order Neumann
     truncation of the exact dynamics corresponds to ``coef=(0.5, 0.5, 0.5, 0.5)`` (the
-    factor 1/2 of eq. 3).  ``meta`` is an :class:`fsltheory.curve.FSLInfo`.
+    factor 1/2 of eq. 3).  ``meta`` is an :class:`fsltheory.curve.FSLInfo`; with
+    ``coef=None`` its ``note`` says that the constants are unfitted.
+
+    Like :func:`fsltheory.expected_risk`, a schedule whose learning rate reaches
+    :func:`fsltheory.max_stable_lr` (at ``floor(batch)``) is refused with ``ValueError``
+    unless ``check_stability=False``: SGD diverges there while the FSL stays finite.  A
+    model whose kernel sums leave float64 (e.g. extreme ``s``) is refused, never returned
+    as inf or nan.
 
     Examples
     --------
@@ -331,9 +363,22 @@ def fsl_curve(
     ('fsl', 10000, True)
     """
     c = coefficients(coef)
+    if check_stability:
+        check_model(model)
+        eta, K = learning_rates(schedule, steps)
+        _check_fsl_stable(model, eta, batch_sizes(batch, K, integer=False))
     terms, eta, rec, meta = _compute_terms(
         model, schedule, steps, batch, kernel, time, record, method, rtol, progress
     )
     risk = sum((ci * terms[name] for ci, name in zip(c, TERMS, strict=True)), np.zeros(rec.size))
+    if not np.all(np.isfinite(risk)):
+        k = int(np.flatnonzero(~np.isfinite(risk))[0])
+        raise ValueError(
+            f"the FSL is not finite at step {int(rec[k])} for this model (beta={model.beta!r}, "
+            f"s={model.s!r}, kernel={kernel!r}): expected parameters whose kernel sums are "
+            "representable in float64"
+        )
+    if coef is None:
+        meta["note"] = UNFITTED_NOTE
     info = FSLInfo(coef=c, **meta)
     return RiskCurve.from_schedule(eta, rec, risk, engine="fsl", meta=info)

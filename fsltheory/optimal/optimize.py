@@ -21,7 +21,6 @@ the hard regime it stays flat at the cap and then decays, as the FSL variational
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from fsltheory._util.output import strict_json
 from fsltheory._util.validate import check_choice, check_greater, check_in_interval, check_int
 from fsltheory.curve import RiskCurve
 from fsltheory.exact.stability import max_stable_lr
@@ -139,7 +139,7 @@ class KernelOptimum:
                     row.append(repr(float(self.batch[k])))
                 row.append(repr(float(risk[k])) if risk.size == self.steps + 1 else "")
                 fh.write(",".join(row) + "\n")
-        side.write_text(json.dumps(self._summary(), indent=2, default=_jsonable))
+        side.write_text(strict_json(self._summary(), indent=2, default=_jsonable))
         return path
 
     def plot(self, path, *, force: bool = False) -> Path:

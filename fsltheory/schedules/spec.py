@@ -44,7 +44,12 @@ def parse_spec(spec: str) -> tuple[str, dict[str, str]]:
         key, eq, value = item.partition("=")
         if not eq:
             raise ValueError(f"schedule option {item!r} is invalid: expected key=value")
-        opts[key.strip().lower()] = value.strip()
+        key = key.strip().lower()
+        if key in opts:  # the last value silently winning hides a typo
+            raise ValueError(
+                f"schedule option {key!r} is invalid: given twice in {spec!r} (expected once)"
+            )
+        opts[key] = value.strip()
     return family, opts
 
 
@@ -78,7 +83,12 @@ def parse_schedule(spec: str, *, defaults: dict | None = None) -> Schedule:
     """
     family, opts = parse_spec(spec)
     if family == "file":
-        return ArraySchedule.from_csv(opts["path"])
+        try:
+            return ArraySchedule.from_csv(opts["path"])
+        except OSError as err:  # a name too long, a folder, no permission: bad input too
+            raise ValueError(
+                f"schedule file {opts['path'][:80]!r} is invalid: {err.strerror or err}"
+            ) from None
     if family not in SCHEDULE_FAMILIES:
         raise ValueError(
             f"schedule family {family!r} is unknown: expected one of "

@@ -26,7 +26,7 @@ from tqdm.std import tqdm
 
 from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike, root_seed
-from fsltheory._util.validate import check_choice, check_int
+from fsltheory._util.validate import check_choice, check_int, check_memory
 from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
 from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
@@ -214,6 +214,9 @@ def simulate_sgd(
     lrs, steps = learning_rates(schedule, steps)
     bsz = batch_sizes(batch, steps)
     runs = check_int("runs", runs, 1)
+    # each worker thread holds a few width-M (or N) work vectors; the record block is per run
+    width = model.M if math.isinf(model.N) else max(model.M, int(model.N))
+    check_memory("M", model.M, 8.0 * 4 * width * min(runs, os.cpu_count() or 1))
     check_choice("precision", precision, PRECISIONS)
     rec = record_steps(record, steps)
     n_rec = rec.size

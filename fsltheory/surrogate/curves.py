@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fsltheory._util.output import prepare_output
+from fsltheory._util.validate import check_memory
 
 __all__ = [
     "LossCurve",
@@ -108,7 +109,7 @@ class LossCurve:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"{label}: loss at step {int(step[i])} is {loss[i]!r}; losses must be finite and > 0"
+                f"{label}: loss at step {int(step[i])} is {float(loss[i])!r}; losses must be finite and > 0"
             )
         if lrs.ndim != 1 or lrs.size == 0:
             raise ValueError(
@@ -118,7 +119,7 @@ class LossCurve:
         if badlr.any():
             k = int(np.flatnonzero(badlr)[0])
             raise ValueError(
-                f"{label}: learning rate at step {k} is {lrs[k]!r}; expected finite and >= 0"
+                f"{label}: learning rate at step {k} is {float(lrs[k])!r}; expected finite and >= 0"
             )
         if step[0] < 0 or step[-1] >= lrs.size:
             raise ValueError(
@@ -265,9 +266,12 @@ def read_loss_csv(
     need = [step_column, loss_column] + ([lr_column] if lrs is None else [])
     cols = _read_columns(path, need, optional=(lr_column,))
     step = cols[step_column]
-    if np.any(step != np.round(step)) or np.any(step < 0):
-        bad = step[(step != np.round(step)) | (step < 0)][0]
+    badmask = ~np.isfinite(step) | (step != np.round(step)) | (step < 0)
+    if badmask.any():
+        bad = float(step[badmask][0])
         raise ValueError(f"{path}: step {bad!r} is not a non-negative integer")
+    # the per-step learning rates are one float64 per step up to the last logged one
+    check_memory("step", float(step.max()), 8.0 * 3 * (float(step.max()) + 1))
     step = step.astype(np.int64)
     _check_steps(step, str(path))
     total = int(step[-1]) + 1 if total_steps is None else int(total_steps)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fsltheory._util.validate import check_choice
+from fsltheory._util.validate import check_choice, check_memory
 from fsltheory.surrogate.curves import LossCurve, _read_columns
 
 __all__ = [
@@ -79,10 +79,21 @@ def mpl_schedule(name: str) -> np.ndarray:
     """
     stem = Path(name).name.removesuffix(".csv")
     W, a, b = _MPL_WARMUP, _MPL_PEAK, _MPL_END
+
+    def horizon(total: int, decay_start: int = W) -> int:
+        # the schedule is one float64 per step; the warmup and stable phase come first
+        check_memory(f"{stem}: total steps", total, 8.0 * total)
+        if not W <= decay_start <= total:
+            raise ValueError(
+                f"{stem!r} is invalid: expected warmup {W} <= decay start {decay_start} <= "
+                f"total steps {total}"
+            )
+        return total
+
     warm = np.linspace(0.0, a, W)
     m = re.fullmatch(r"(cosine|constant)_(\d+)", stem)
     if m:
-        total = int(m.group(2))
+        total = horizon(int(m.group(2)))
         k = np.arange(W, total)
         if m.group(1) == "constant":
             return np.concatenate([warm, np.full(total - W, a)])
@@ -92,6 +103,7 @@ def mpl_schedule(name: str) -> np.ndarray:
     m = re.fullmatch(r"(wsd|wsdld)_(\d+)_(\d+)", stem)
     if m:
         D, total = int(m.group(2)), int(m.group(3))
+        horizon(total, D)
         k = np.arange(D, total)
         v = (k - D) / (total - D)
         decay = a ** (1 - v) * b**v if m.group(1) == "wsd" else a * (1 - v) + b * v
@@ -115,8 +127,15 @@ def read_mpl_curve(path) -> LossCurve:
     path = Path(path)
     lrs = mpl_schedule(path.name)
     cols = _read_columns(path, ["step", "lr", "loss"])
-    step = cols["step"].astype(np.int64)
-    keep = step < lrs.size
+    raw = cols["step"]
+    bad = ~(np.isfinite(raw) & (raw >= 0) & (raw == np.round(raw)))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{path}: step={raw[k]!r} (row {k + 1}) is invalid: expected an integer >= 0"
+        )
+    keep = raw < lrs.size
+    step = np.where(keep, raw, 0).astype(np.int64)
     step, loss, logged = step[keep], cols["loss"][keep], cols["lr"][keep]
     if not np.allclose(lrs[step], logged, rtol=1e-9, atol=0):
         k = int(np.flatnonzero(~np.isclose(lrs[step], logged, rtol=1e-9, atol=0))[0])
@@ -124,6 +143,8 @@ def read_mpl_curve(path) -> LossCurve:
             f"{path}: lr column ({logged[k]!r} at step {int(step[k])}) does not match the "
             f"schedule named by the file ({lrs[step[k]]!r})"
         )
+    if step.size == 0:
+        raise ValueError(f"{path}: no rows with step < {lrs.size} (the run's total steps)")
     return LossCurve(
         step=step,
         loss=loss,

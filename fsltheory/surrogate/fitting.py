@@ -234,6 +234,12 @@ def fit_law(
     preps = [law._prepare(c.lrs, c.step, for_fit=True) for c in cl]
     logy = np.concatenate([np.log(c.loss) for c in cl])
     npar = len(law.param_names)
+    if logy.size < npar:
+        # fewer equations than unknowns: any "fit" would be one of infinitely many
+        raise ValueError(
+            f"{law.name}: {logy.size} usable loss point(s) after the warmup / min_step cut is "
+            f"invalid: expected at least {npar}, one per parameter {law.param_names}"
+        )
     tr = law.transforms
     lo, hi = (
         law.default_bounds(cl) if bounds is None else (np.asarray(bounds[0]), np.asarray(bounds[1]))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fsltheory._util.output import prepare_output
+from fsltheory._util.output import prepare_output, strict_json
 from fsltheory.schedules.inputs import learning_rates
 from fsltheory.surrogate.curves import LossCurve, detect_warmup
 
@@ -60,6 +60,11 @@ class SurrogateLaw:
             raise ValueError(
                 f"{self.name}: unknown option(s) {sorted(unknown)}; valid: {sorted(self.option_defaults)}"
             )
+        for k, v in options.items():
+            if isinstance(self.option_defaults[k], bool) and not isinstance(v, bool):
+                raise ValueError(
+                    f"{self.name}: option {k}={v!r} is invalid: expected true or false"
+                )
         self.options = {**self.option_defaults, **options}
         self.params = None if params is None else self._coerce(params)
         self.fit_info: dict = {}
@@ -71,6 +76,11 @@ class SurrogateLaw:
             if missing:
                 raise ValueError(f"{self.name}: missing parameter(s) {missing}")
             vals = [params[p] for p in self.param_names]
+        elif isinstance(params, str | bytes) or not hasattr(params, "__iter__"):
+            raise ValueError(
+                f"{self.name}: params={params!r} is invalid: expected a dict or a sequence of "
+                f"{len(self.param_names)} numbers {self.param_names}"
+            )
         else:
             vals = list(params)
             if len(vals) != len(self.param_names):
@@ -80,7 +90,12 @@ class SurrogateLaw:
                 )
         out = {}
         for n, v in zip(self.param_names, vals, strict=True):
-            v = float(v)
+            try:
+                v = float(v)
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError(
+                    f"{self.name}: parameter {n}={v!r} is invalid: expected a finite number"
+                ) from None
             if not np.isfinite(v):
                 raise ValueError(f"{self.name}: parameter {n}={v!r} is not finite")
             out[n] = v
@@ -139,8 +154,25 @@ class SurrogateLaw:
             raise ValueError(
                 f"at[0]={int(at[0])} is invalid: the learning-rate area is 0 there, where every law diverges"
             )
-        prep = self._prepare(lrs, at)
-        return self._evaluate(prep, self.theta, jac=False)[0]
+        # huge but finite rates overflow inside the laws' sums (OverflowError, or an inf
+        # that would be returned as a prediction): one refusal naming the input instead
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                prep = self._prepare(lrs, at)
+                pred = self._evaluate(prep, self.theta, jac=False)[0]
+        except (OverflowError, ZeroDivisionError, FloatingPointError):
+            pred = np.array([np.nan])
+        except ValueError as err:
+            if "math domain" not in str(err):
+                raise
+            pred = np.array([np.nan])
+        if not np.all(np.isfinite(pred)):
+            raise ValueError(
+                f"{self.name}: the prediction is not finite for these learning rates (peak "
+                f"{float(lrs.max())!r}, {lrs.size} steps): expected rates of the order of "
+                "those the law was fitted on"
+            )
+        return pred
 
     def fit(self, curves, **kw):
         """Fit the parameters to one or more loss curves; see :func:`fsltheory.surrogate.fitting.fit_law`."""
@@ -163,7 +195,7 @@ class SurrogateLaw:
     def save(self, path, *, force: bool = False) -> Path:
         """Write the law as JSON (refuses to overwrite without ``force``)."""
         path = prepare_output(path, force=force)
-        path.write_text(json.dumps(self.to_dict(), indent=2, default=_jsonable) + "\n")
+        path.write_text(strict_json(self.to_dict(), indent=2, default=_jsonable) + "\n")
         return path
 
     def __repr__(self) -> str:
@@ -187,10 +219,16 @@ def law_from_dict(d: dict) -> SurrogateLaw:
     """Rebuild a law from :meth:`SurrogateLaw.to_dict` output."""
     if not isinstance(d, dict) or "law" not in d:
         raise ValueError("not a fsltheory law: expected a JSON object with a 'law' key")
-    if d["law"] not in LAWS:
+    if not isinstance(d["law"], str) or d["law"] not in LAWS:
         raise ValueError(f"law={d['law']!r} is unknown: expected one of {sorted(LAWS)}")
-    law = LAWS[d["law"]](d.get("params"), **(d.get("options") or {}))
-    law.fit_info = d.get("fit") or {}
+    options = d.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError(f"options={options!r} is invalid: expected a JSON object")
+    fit = d.get("fit") or {}
+    if not isinstance(fit, dict):
+        raise ValueError(f"fit={fit!r} is invalid: expected a JSON object")
+    law = LAWS[d["law"]](d.get("params"), **options)
+    law.fit_info = fit
     return law
 
 

@@ -13,6 +13,8 @@ as negative annealing.  One pass, O(K), with ``d S_2 / d lam`` from the differen
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from fsltheory.surrogate.law import SurrogateLaw, _register
@@ -137,13 +139,25 @@ class MomentumLaw(SurrogateLaw):
         L0, A, alpha, C, lam = (float(x) for x in self.theta)
         eta = np.asarray(lrs, dtype=float)
         K = eta.size
-        S = float(eta.sum())
+        if eta.ndim != 1 or K == 0 or not np.all(np.isfinite(eta)):
+            raise ValueError(
+                f"lrs of shape {eta.shape} is invalid: expected a non-empty 1-d finite array"
+            )
+        if not 0.0 < lam <= 1.0:
+            raise ValueError(f"lam={lam!r} is invalid: expected lam in (0, 1]")
+        S = math.fsum(eta)
+        if not S > 0.0:
+            # S^-alpha: the law's power term is undefined before any learning happens
+            raise ValueError(f"lrs sum to {S!r}: expected a positive total learning rate")
         raw = np.zeros(K)
         raw[1:] = eta[:-1] - eta[1:]
         mask = raw >= 0 if self.options["clip"] else np.ones(K, dtype=bool)
         d = np.where(mask, raw, 0.0)
         j = np.arange(K)
-        e = -np.expm1((K - j) * np.log(lam)) / (1.0 - lam)  # sum_{i=j}^{K-1} lam^{i-j}
+        if lam == 1.0:  # the geometric sum's limit; the closed form would be 0/0
+            e = (K - j).astype(float)
+        else:
+            e = -np.expm1((K - j) * np.log(lam)) / (1.0 - lam)  # sum_{i=j}^{K-1} lam^{i-j}
         L = L0 + A * S ** (-alpha) - C * float(np.sum(d * e))
         if not grad:
             return L

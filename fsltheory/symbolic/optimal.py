@@ -465,7 +465,7 @@ def el_optimum(n_steps, beta, s, sigma2=1, dps: int = 30) -> ElOptimum:
     ``<= 1``) and of :func:`capped_branch` over ``tau*`` (where ``L <= N``), in mpmath at
     ``dps`` digits, by a log-spaced scan refined by golden section.
     """
-    beta, s, sigma2 = _q(beta), _q(s), _q(sigma2)
+    beta, s, sigma2 = _q(beta, "beta"), _q(s, "s"), _q(sigma2, "sigma2")
     ub, cb = uncapped_branch(), capped_branch()
     with mpmath.workdps(dps):
         Nn = mpmath.mpf(n_steps)

@@ -118,9 +118,9 @@ def decay_exceeds_paper_bound() -> dict:
 def _at(e: Exponent, beta, s) -> Exponent:
     mapping = {}
     if beta is not None:
-        mapping[BETA] = _q(beta)
+        mapping[BETA] = _q(beta, "beta")
     if s is not None:
-        mapping[S] = _q(s)
+        mapping[S] = _q(s, "s")
     return e.subs(mapping).simplify() if mapping else e
 
 

@@ -32,14 +32,29 @@ QUANTITIES = ("loss", "lr", "M", "D", "decay_fraction")
 
 def paper_regime(beta, s) -> str:
     """``'easy'`` if ``s >= 1 - 1/beta`` else ``'hard'`` (Section 5's task regimes)."""
-    return "easy" if sp.Rational(s) >= 1 - 1 / sp.Rational(beta) else "hard"
+    return "easy" if _q(s, "s") >= 1 - 1 / _q(beta, "beta") else "hard"
 
 
-def _q(x) -> sp.Expr:
-    """Exact SymPy number from an int, float (via its decimal string) or expression."""
+def _q(x, name: str = "value") -> sp.Expr:
+    """Exact SymPy number from an int, float (via its decimal string) or numeric expression.
+
+    Anything else (a symbol, a list, ``nan``, ``oo``, a bool) is refused with ``ValueError``
+    here: left to SymPy, a comparison such as ``beta > 1`` would fail later with
+    ``TypeError: cannot determine truth value of Relational``.
+    """
+    if isinstance(x, bool):
+        raise ValueError(f"{name}={x!r} is invalid: expected a finite real number")
     if isinstance(x, float):
+        if x != x or x in (float("inf"), float("-inf")):
+            raise ValueError(f"{name}={x!r} is invalid: expected a finite real number")
         return sp.Rational(repr(x))
-    return sp.sympify(x)
+    try:
+        q = sp.sympify(x)
+    except (sp.SympifyError, TypeError, ValueError, SyntaxError):
+        raise ValueError(f"{name}={x!r} is invalid: expected a finite real number") from None
+    if not (isinstance(q, sp.Expr) and q.is_number and q.is_real and q.is_finite):
+        raise ValueError(f"{name}={x!r} is invalid: expected a finite real number")
+    return q
 
 
 @dataclass(frozen=True)
@@ -245,12 +260,12 @@ class ScalingResult:
         """Evaluate at ``beta`` and/or ``s`` (exact: floats are read as their decimals)."""
         mapping = {}
         if beta is not None:
-            beta = _q(beta)
+            beta = _q(beta, "beta")
             if not beta > 1:
                 raise ValueError(f"beta={beta} is invalid: expected beta > 1")
             mapping[BETA] = beta
         if s is not None:
-            s = _q(s)
+            s = _q(s, "s")
             if not s > 0:
                 raise ValueError(f"s={s} is invalid: expected s > 0")
             mapping[S] = s
