@@ -94,7 +94,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from fsltheory.symbolic.results import Exponent, Region, ScalingResult
+from fsltheory.symbolic.results import Exponent, Region, ScalingResult, _q
 from fsltheory.symbolic.terms import BETA, S
 
 __all__ = [
@@ -112,11 +112,6 @@ __all__ = [
     "el_optimum",
     "optimal_lr_schedule",
 ]
-
-
-def _q(x) -> sp.Expr:
-    """Exact SymPy number: floats through their decimal string, the rest by ``sympify``."""
-    return sp.Rational(repr(x)) if isinstance(x, float) else sp.sympify(x)
 
 
 #: remaining intrinsic time ``tau = T - z``; multiplier ``mu`` of the step constraint

@@ -41,7 +41,7 @@ from functools import cache
 import mpmath
 import sympy as sp
 
-from fsltheory.symbolic.results import Exponent, paper_regime
+from fsltheory.symbolic.results import Exponent, _q, paper_regime
 from fsltheory.symbolic.terms import BETA, S
 
 __all__ = [
@@ -51,11 +51,6 @@ __all__ = [
     "wsd_fsl_loss",
     "wsd_optimal_decay",
 ]
-
-
-def _q(x) -> sp.Expr:
-    """Exact SymPy number: floats through their decimal string, the rest by ``sympify``."""
-    return sp.Rational(repr(x)) if isinstance(x, float) else sp.sympify(x)
 
 
 _N = sp.Symbol("N", positive=True)
