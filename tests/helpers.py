@@ -25,6 +25,28 @@ F64_SUM = 1e-11
 COMPRESSED = 1e-6
 
 
+# --- adjoint gradients and the free-form schedule optimiser (issue #9) ---
+#: central differences in float64 with a relative step 1e-5: truncation ~1e-10 and round-off
+#: ~eps/h ~1e-11 of the objective, so the gradient agrees to well below 1e-6 of its size
+ADJOINT_FD = 1e-6
+#: 50-digit reference vs float64 adjoint: round-off of a few hundred float64 steps (~1e-13)
+ADJOINT_MPMATH = 1e-10
+#: the optimiser's fixed rule (cap x steps) vs the engine's own rule: both ~1e-9 accurate
+FIXED_RULE = 1e-6
+#: the same float64 sums evaluated in the same order / a differently ordered sum
+SAME_SUMS = 1e-10
+#: starts must agree to 0.5% in final risk (issue #9 acceptance)
+OPT_STARTS = 5e-3
+#: doubling the knots may change the optimal final risk by < 0.1% (issue #9 acceptance)
+OPT_KNOTS = 1e-3
+#: "flat at the cap": the knot values sit on their upper bound up to L-BFGS-B's tolerance
+OPT_FLAT = 1e-6
+#: cost of forcing monotonicity in the easy regime (measured 1.1e-4 at K = 2000)
+OPT_MONOTONE = 1e-3
+#: the sample budget is a sum of K shares: round-off only
+OPT_BUDGET = 1e-10
+
+
 def MP(dps: int | None = None) -> float:
     """mpmath agreement at the working precision, with 5 digits of slack (mpmath's ``ae``)."""
     return 10.0 ** (-(dps if dps is not None else mpmath.mp.dps) + 5)

@@ -12,19 +12,13 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from helpers import ADJOINT_FD as FD
+from helpers import ADJOINT_MPMATH as MPREF
+from helpers import FIXED_RULE as RULE
+from helpers import SAME_SUMS as F64
 
 from fsltheory import PowerLawModel, expected_risk, fsl_curve
 from fsltheory.optimal import compressed_spectrum, exact_final_risk, exact_gradient, fsl_gradient
-
-#: central differences in float64 with a relative step 1e-5: truncation ~1e-10 and round-off
-#: ~eps/h ~1e-11 of the objective, so the gradient agrees to well below 1e-6 of its size
-FD = 1e-6
-#: 50-digit reference vs float64 adjoint: round-off of a few hundred float64 steps (~1e-13)
-MPREF = 1e-10
-#: fixed rule (cap x steps) vs the engine's own rule: both accurate to ~1e-9 (spectrum.py)
-RULE = 1e-6
-#: the same float64 sums evaluated in the same order / a differently ordered sum
-F64 = 1e-10
 
 RNG_SEED = 20250919
 

@@ -7,24 +7,18 @@ import json
 
 import numpy as np
 import pytest
+from helpers import FIXED_RULE as RULE
+from helpers import OPT_BUDGET as BUDGET
+from helpers import OPT_FLAT as FLAT
+from helpers import OPT_KNOTS as KNOTS
+from helpers import OPT_MONOTONE as MONO
+from helpers import OPT_STARTS as STARTS
 
 from fsltheory import PowerLawModel, max_stable_lr
 from fsltheory.cli import main
 from fsltheory.optimal import optimize_schedule, optimize_schedule_and_batch
 
 K = 2000
-#: starts must agree to 0.5% in final risk (issue #9 acceptance)
-STARTS = 5e-3
-#: doubling the knots may change the optimal final risk by < 0.1% (issue #9 acceptance)
-KNOTS = 1e-3
-#: the fixed rule of the optimiser vs the production engine (both ~1e-9 accurate)
-RULE = 1e-6
-#: "flat at the cap": the knot values sit on their upper bound up to L-BFGS-B's tolerance
-FLAT = 1e-6
-#: cost of forcing monotonicity in the easy regime (measured 1.1e-4 at K = 2000)
-MONO = 1e-3
-#: the sample budget is a sum of K shares: round-off only
-BUDGET = 1e-10
 
 
 @pytest.fixture(scope="module")
