@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from fsltheory._util.validate import check_int, check_lr_array
+from fsltheory.fsl.evaluate import coefficients
 from fsltheory.model import PowerLawModel
 from fsltheory.optimal._loops import fsl_backward, fsl_forward
 from fsltheory.optimal.gradient import (
@@ -44,19 +45,6 @@ from fsltheory.optimal.gradient import (
 )
 
 __all__ = ["fsl_gradient"]
-
-
-def _coefficients(coef) -> tuple[float, float, float, float]:
-    if coef is None:
-        return (1.0, 1.0, 1.0, 1.0)
-    c = [float(x) for x in np.asarray(coef, dtype=float).ravel()]
-    if len(c) == 3:
-        c = [1.0, *c]
-    if len(c) != 4 or not all(math.isfinite(x) for x in c):
-        raise ValueError(
-            f"coef={coef!r} is invalid: expected None, (c1, c2, c3) or (c0, c1, c2, c3), finite"
-        )
-    return tuple(c)
 
 
 def _signal_and_slope(model, kernel, T, t_max, rtol):
@@ -131,7 +119,7 @@ def fsl_gradient(
         raise ValueError(f"kernel={kernel!r} is invalid: expected 'proxy' or 'finite'")
     from fsltheory.fsl.functions import approximation_error, kernel_expsum
 
-    c0, c1, c2, c3 = _coefficients(coef)
+    c0, c1, c2, c3 = coefficients(coef)
     lrs = np.ascontiguousarray(check_lr_array("lrs", lrs))
     K = lrs.size
     bsz = _batch_array(batch, K)
