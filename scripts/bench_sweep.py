@@ -35,17 +35,12 @@ def _values(text):
 
 
 def _dask_run(tasks_args, workers: int, out: Path) -> tuple[float, float]:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    from fsltheory.sweep.runner import _register_plugin
+    from fsltheory.sweep.runner import _register_plugin, local_cluster
 
     t0 = time.perf_counter()
-    with (
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         _register_plugin(client)  # warm every worker before the clock starts
         startup = time.perf_counter() - t0
         t1 = time.perf_counter()

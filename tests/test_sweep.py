@@ -74,16 +74,24 @@ def test_serial_rows_follow_the_derivation(serial):
 
 
 def test_local_cluster_survives_a_killed_worker(serial, tmp_path):
+    import dask
     from distributed import Client, LocalCluster
+
+    from fsltheory.sweep.runner import local_cluster
 
     out = tmp_path / "sweep"
     killed = []
-    with (
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    # (read before the cluster starts: Dask's nanny writes its variables into this process)
+    user_trim = "MALLOC_TRIM_THRESHOLD_" in os.environ
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        assert isinstance(cluster, LocalCluster)  # a real one: processes, a scheduler, nannies
+        # the workers run with glibc's default allocator (Dask's MALLOC_TRIM_THRESHOLD_
+        # made the tasks 1.4-1.9x slower) and without the stack sampler
+        if not user_trim:
+            env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+            assert set(env.values()) == {None}
+        profiling = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert set(profiling.values()) == {False}
 
         def kill_one(row, n):
             if not killed:  # after the first stored result, while the others are running

@@ -26,6 +26,10 @@ __all__ = [
 #: above any documented use, far below a MemoryError or the swap storm before one
 MAX_BYTES = 8 * 2**30
 
+#: most floating-point operations an entry point starts on (about a week of one core at a
+#: few GFLOP/s): far above any documented use, far below a call that never returns
+MAX_FLOPS = 1e15
+
 
 def _fail(name: str, value, valid: str) -> None:
     raise ValueError(f"{name}={value!r} is invalid: expected {valid}")
@@ -118,6 +122,19 @@ def check_lr_array(name: str, values) -> np.ndarray:
             f"{name}[{k}]={float(arr[k])!r} is invalid: learning rates must be finite and >= 0"
         )
     return arr
+
+
+def check_work(name: str, value, flops: float, limit: float = MAX_FLOPS) -> None:
+    """Refuse a size whose computation would take more than ``limit`` operations.
+
+    Raises ``ValueError`` naming the parameter, its value and the estimated work, instead
+    of a call that runs for weeks (a fuzzer's ``runs=1e30``, a misplaced exponent).
+    """
+    if not flops <= limit:
+        raise ValueError(
+            f"{name}={value!r} is invalid: it needs about {flops:.3g} floating-point operations "
+            f"(the limit is {limit:.3g}, about a week of one core); expected a smaller {name}"
+        )
 
 
 def check_memory(name: str, value, n_bytes: float, limit: float = MAX_BYTES) -> None:

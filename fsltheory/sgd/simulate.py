@@ -26,7 +26,7 @@ from tqdm.std import tqdm
 
 from fsltheory._util.errors import DivergenceError
 from fsltheory._util.rng import RNGLike, root_seed
-from fsltheory._util.validate import check_choice, check_int, check_memory
+from fsltheory._util.validate import check_choice, check_int, check_memory, check_work
 from fsltheory.curve import RecordLike, RiskCurve, SGDInfo, record_steps
 from fsltheory.model import PowerLawModel, check_model
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
@@ -217,9 +217,13 @@ def simulate_sgd(
     # each worker thread holds a few width-M (or N) work vectors; the record block is per run
     width = model.M if math.isinf(model.N) else max(model.M, int(model.N))
     check_memory("M", model.M, 8.0 * 4 * width * min(runs, os.cpu_count() or 1))
+    # each sample of each step touches a few width-long vectors (draw, dot product, update)
+    check_work("runs", runs, 4.0 * runs * float(np.sum(bsz)) * width)
     check_choice("precision", precision, PRECISIONS)
     rec = record_steps(record, steps)
     n_rec = rec.size
+    if keep_runs:
+        check_memory("runs", runs, 8.0 * runs * n_rec)
     if chunk is None:
         chunk = max(1, min(runs, _HOLD // n_rec))
     chunk = check_int("chunk", chunk, 1)

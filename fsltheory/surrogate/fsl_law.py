@@ -426,7 +426,7 @@ class FSLLaw(SurrogateLaw):
         return out
 
     # ------------------------------------------------------------------ final loss
-    def final_loss(self, lrs, *, grad: bool = False):
+    def _final_loss(self, lrs, *, grad: bool = False):
         """``L(K-1)`` and ``dL/d eta_m`` for every ``m``, in O(K)."""
         th = [float(x) for x in self.theta]
         L0, c1, c2, c3, c4, s, gamma = th[:7]

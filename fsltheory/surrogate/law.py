@@ -126,8 +126,43 @@ class SurrogateLaw:
         raise NotImplementedError
 
     def final_loss(self, lrs, *, grad: bool = False):
-        """Loss after the last step of ``lrs`` (and its gradient wrt each ``lrs[k]``)."""
-        raise NotImplementedError
+        """Loss after the last step of ``lrs`` (and its gradient wrt each ``lrs[k]``).
+
+        The same input and output checks for every law: ``lrs`` must be a non-empty 1-d
+        array of finite, non-negative rates; a loss or gradient that is not finite (huge
+        rates overflow inside the laws' sums) is refused with a ``ValueError`` rather than
+        handed to an optimiser.
+        """
+        eta = np.asarray(lrs, dtype=float)
+        if (
+            eta.ndim != 1
+            or eta.size == 0
+            or not np.all(np.isfinite(eta))
+            or np.any(eta < 0)
+            or not np.isfinite(_total(eta))
+        ):
+            raise ValueError(
+                f"lrs of shape {eta.shape} is invalid: expected a non-empty 1-d array of "
+                "finite, non-negative learning rates with a finite sum"
+            )
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                out = self._final_loss(eta, grad=grad)
+        except (OverflowError, ZeroDivisionError, FloatingPointError):
+            out = (np.nan, np.array([np.nan])) if grad else np.nan
+        values = [out[0], out[1]] if grad else [out]
+        # a loss is positive: a law driven to <= 0 (a huge decrement against a small area)
+        # is outside the range it describes, and an optimiser would exploit it
+        if not all(np.all(np.isfinite(v)) for v in values) or not float(values[0]) > 0.0:
+            raise ValueError(
+                f"{self.name}: the final loss is not finite and positive for these learning rates (peak "
+                f"{float(eta.max())!r}, {eta.size} steps): expected rates of the order of "
+                "those the law was fitted on"
+            )
+        return out
+
+    def _final_loss(self, lrs, *, grad: bool = False):
+        raise NotImplementedError(f"{self.name}: no closed-form final loss")
 
     # ------------------------------------------------------------------ prediction
     def predict(self, schedule, at=None, *, total: int | None = None) -> np.ndarray:
@@ -252,3 +287,9 @@ def _schedule_lrs(schedule, total):
     if isinstance(schedule, LossCurve):
         return np.asarray(schedule.lrs, dtype=float), schedule.step
     return learning_rates(schedule, total)[0], None
+
+
+def _total(eta: np.ndarray) -> float:
+    """The learning-rate area ``sum(eta)``, ``inf`` where it overflows float64."""
+    with np.errstate(over="ignore"):
+        return float(np.sum(eta))

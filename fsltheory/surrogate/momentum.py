@@ -134,15 +134,11 @@ class MomentumLaw(SurrogateLaw):
             )
         return out
 
-    def final_loss(self, lrs, *, grad: bool = False):
+    def _final_loss(self, lrs, *, grad: bool = False):
         """``L(K-1)`` and its gradient in O(K): ``S_2 = sum_j d_j (1 - lam^{K-j}) / (1 - lam)``."""
         L0, A, alpha, C, lam = (float(x) for x in self.theta)
         eta = np.asarray(lrs, dtype=float)
         K = eta.size
-        if eta.ndim != 1 or K == 0 or not np.all(np.isfinite(eta)):
-            raise ValueError(
-                f"lrs of shape {eta.shape} is invalid: expected a non-empty 1-d finite array"
-            )
         if not 0.0 < lam <= 1.0:
             raise ValueError(f"lam={lam!r} is invalid: expected lam in (0, 1]")
         S = math.fsum(eta)

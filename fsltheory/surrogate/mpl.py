@@ -185,7 +185,7 @@ class MultiPowerLaw(SurrogateLaw):
         return out
 
     # ------------------------------------------------------------------ final loss
-    def final_loss(self, lrs, *, grad: bool = False):
+    def _final_loss(self, lrs, *, grad: bool = False):
         """``L(K-1)`` and ``dL/d eta_m`` for all ``m`` in O(K) (needs ``eta > 0`` after step 0)."""
         L0, A, alpha, B, C, beta, gamma = (float(x) for x in self.theta)
         eta = np.asarray(lrs, dtype=float)

@@ -367,3 +367,75 @@ def test_trace_h_at_huge_beta_is_finite():
     from fsltheory import PowerLawModel
 
     assert PowerLawModel(beta=1075.0, s=1.0, sigma2=0.0, M=1, N=1).trace_H() == 1.0
+
+
+#: one parameter set per law, of the order of the fits to the shipped 25M curves
+_FITTED = {
+    "mpl": {
+        "law": "mpl",
+        "params": dict(
+            zip(
+                ("L0", "A", "alpha", "B", "C", "beta", "gamma"),
+                (3.04, 0.52, 0.51, 364.0, 2.07, 0.58, 0.64),
+                strict=True,
+            )
+        ),
+    },
+    "fsl": {
+        "law": "fsl",
+        "params": {
+            "L0": 2.5,
+            "c1": 1.0,
+            "c2": 0.5,
+            "c3": 0.5,
+            "c4": 1000.0,
+            "s": 0.5,
+            "gamma": 0.5,
+        },
+    },
+    "momentum": {
+        "law": "momentum",
+        "params": {"L0": 2.0, "A": 0.5, "alpha": 0.5, "C": 1.0, "lam": 0.999},
+    },
+}
+
+
+@pytest.mark.parametrize("law_name", ["mpl", "fsl", "momentum"])
+@pytest.mark.parametrize(
+    "lrs",
+    [
+        [1e308] * 8,
+        [1e308, 1e308, 1e-5],
+        [3e-4, np.nan, 1e-4],
+        [3e-4, -1e-4, 1e-4],
+        [],
+        [[3e-4, 1e-4]],
+    ],
+)
+def test_final_loss_refuses_overflow_and_bad_rates(law_name, lrs):
+    """Every law's ``final_loss`` (the optimiser's objective) refuses what it cannot evaluate:
+    huge rates overflow inside the sums and used to come back as inf or nan."""
+    from fsltheory.surrogate.law import law_from_dict
+
+    law = law_from_dict(_FITTED[law_name])
+    assert np.isfinite(law.final_loss(np.linspace(3e-4, 3e-5, 50)))
+    for grad in (False, True):
+        with pytest.raises(ValueError, match="lrs|not finite and positive"):
+            law.final_loss(np.array(lrs, dtype=float), grad=grad)
+
+
+@pytest.mark.parametrize("runs", [10**30, 1e30, 2**62])
+def test_simulate_sgd_refuses_endless_runs(runs):
+    """``runs=1e30`` used to start a computation that never returns."""
+    from fsltheory import PowerLawModel, simulate_sgd
+
+    with pytest.raises(ValueError, match=r"runs=.*floating-point operations"):
+        simulate_sgd(PowerLawModel(beta=2.0, s=1.0, M=64), "constant:peak=0.1", 1000, runs=runs)
+    with pytest.raises(ValueError, match=r"runs=.*GiB"):
+        simulate_sgd(
+            PowerLawModel(beta=2.0, s=1.0, M=2),
+            "constant:peak=0.1",
+            10,
+            runs=10**12,
+            keep_runs=True,
+        )
