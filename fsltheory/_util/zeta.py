@@ -46,13 +46,18 @@ def hurwitz_zeta(x: float, q: float) -> float:
     if q > 1e8:  # DLMF 25.11.43: the next term is O(x q^(-x-1)), below round-off
         return (1.0 / (x - 1.0) + 1.0 / (2.0 * q)) * q ** (1.0 - x)
     s = q**-x
+    if s == 0.0:
+        # every term underflows (q^-x < 5e-324, e.g. x = 65, q = 1e5): only the integral
+        # part q^(1-x)/(x-1) can still be a (subnormal) float; its relative correction,
+        # O(x / q^2), is below the few bits such a number carries
+        return (1.0 / (x - 1.0) + 0.5 / q) * q ** (1.0 - x)
     a, b, i = q, 0.0, 0
     while i < 9 or a <= 9.0:
         i += 1
         a += 1.0
         b = a**-x
         s += b
-        if abs(b / s) < _EPS:
+        if abs(b) < _EPS * s:
             return s
     w = a
     s += b * w / (x - 1.0)
@@ -63,7 +68,7 @@ def hurwitz_zeta(x: float, q: float) -> float:
         b /= w
         t = fac * b / denom
         s += t
-        if abs(t / s) < _EPS:
+        if abs(t) < _EPS * abs(s):
             break
         k += 1.0
         fac *= x + k

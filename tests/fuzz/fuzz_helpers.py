@@ -48,6 +48,9 @@ def assert_cli_contract(code: int, err: str, verb: str) -> None:
         assert lines[0].startswith(f"fsl {verb}: error: "), err
 
 
-#: for entry points where one example costs a SymPy derivation or a least-squares fit
-#: (~0.3 s): a tenth of the examples keeps the default suite near a minute on one core
-FUZZ_COSTLY = settings(FUZZ, max_examples=max(20, _EXAMPLES // 10))
+#: for entry points where a valid example costs a SymPy derivation or a least-squares fit:
+#: a tenth of the examples in the default suite (``FSL_FUZZ_COSTLY_EXAMPLES`` overrides it;
+#: the long run sets both to 10000)
+FUZZ_COSTLY = settings(
+    FUZZ, max_examples=int(os.environ.get("FSL_FUZZ_COSTLY_EXAMPLES", max(20, _EXAMPLES // 10)))
+)

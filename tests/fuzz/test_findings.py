@@ -439,3 +439,18 @@ def test_simulate_sgd_refuses_endless_runs(runs):
             runs=10**12,
             keep_runs=True,
         )
+
+
+@pytest.mark.parametrize("M", [95185, 10**6, 2**40])
+def test_tail_sums_underflow_to_zero_not_zerodivision(M):
+    """Found by the long fuzz run: ``s beta = 64`` and ``M ~ 1e5`` made every term of the
+    Hurwitz zeta tail underflow, and its stopping rule divided by the zero sum."""
+    import math
+
+    from fsltheory import PowerLawModel
+    from fsltheory._util.zeta import hurwitz_zeta
+
+    m = PowerLawModel(beta=8.0, s=8.0, sigma2=0.0, M=M)
+    assert 0.0 <= m.tail_error() < 1e-300
+    assert math.isfinite(m.initial_excess_risk()) and m.initial_excess_risk() > 0
+    assert hurwitz_zeta(65.0, 95186.0) >= 0.0
