@@ -192,4 +192,4 @@ def test_bench_script_runs_on_tiny_sizes(capsys):
     assert mod.main(["--quick", "--fd-steps", "100"]) == 0
     out = capsys.readouterr().out
     assert "ratio" in out and "easy regime" in out and "hard regime" in out
-    assert "legacy FD optimiser" in out
+    assert "legacy FD optimiser" in out and "adjoint core, random start 3" in out
