@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import sympy as sp
@@ -102,6 +102,7 @@ def _at_infinite_M(bodies, samples) -> list:
 
 
 _FAMILIES: dict = {}
+_FAMILIES_MAX = 512
 
 
 def _family(objective, budget, mode, bodies, samples, fixed) -> _Family:
@@ -136,6 +137,10 @@ def _family(objective, budget, mode, bodies, samples, fixed) -> _Family:
             for f, i in zip(flats, choice, strict=True)
         ]
         combos.append(rows + base)
+    while _FAMILIES and len(_FAMILIES) >= _FAMILIES_MAX:
+        # every distinct schedule parameter is a new key: keep the memory bounded (a 1e4-spec
+        # fuzz run grew this and the derivation caches to 24 GB)
+        _FAMILIES.pop(next(iter(_FAMILIES)))
     fam = _FAMILIES[key] = _Family(unknowns, combos)
     return fam
 
@@ -446,7 +451,9 @@ def _raw(values: dict, budget) -> dict:
 
 
 # ---------------------------------------------------------------------------- public
-@cache
+# bounded: every distinct schedule parameter (a WSD fraction, a power p) is a new key, and
+# each entry holds SymPy trees (a fuzz run of 1e4 specs grew an unbounded cache to 24 GB)
+@lru_cache(maxsize=512)
 def balance(objective: ReducedObjective, budget: str = "data") -> ScalingResult:
     """Optimal exponents of a reduced objective under a data or compute budget.
 

@@ -16,6 +16,9 @@ each of them with SymPy from the family's step profile ``eta_k / peak = f(u)``, 
 
 from __future__ import annotations
 
+import fractions
+import math
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -45,6 +48,36 @@ R = sp.Symbol("r", positive=True)
 def exact(x) -> sp.Expr:
     """A float parameter as an exact SymPy number (``0.1 -> 1/10``, ``10**-0.5 -> sqrt(10)/10``)."""
     return sp.nsimplify(x) if isinstance(x, float) else sp.sympify(x)
+
+
+#: largest denominator of an exponent parameter the derivation accepts
+MAX_DENOMINATOR = 10**4
+
+
+def exact_rational(x) -> sp.Rational:
+    """An exponent parameter as an exact rational with a small denominator (``2.5 -> 5/2``,
+    ``0.14285714285714285 -> 1/7``); a ``ValueError`` for one without (``0.814349``).
+
+    Exponents must stay rational: the derivation solves linear programs over the field of
+    rational functions of ``(s, beta)``.  :func:`exact` would turn ``0.814349`` into a
+    radical (``nsimplify`` finds ``3**(81/206)``-like forms), which that field cannot hold.
+    """
+    if isinstance(x, float) and math.isfinite(x):
+        # the simplest fraction within round-off of the float (1/7 from 0.14285714285714285)
+        r = sp.Rational(fractions.Fraction(x).limit_denominator(MAX_DENOMINATOR))
+        if abs(float(r) - x) > 4 * sys.float_info.epsilon * abs(x):
+            r = sp.Rational(repr(x))
+    else:
+        r = sp.sympify(x)
+    if not r.is_Rational or r.q > MAX_DENOMINATOR:
+        # the exact exponents are rational functions of p: with a long decimal their integers
+        # outgrow a float in the region search (p = 0.814349 overflowed, and came back off
+        # by 4e-17 where it did not), so such a p is refused rather than approximated
+        raise ValueError(
+            f"p={x!r} is invalid for the derivation: expected a rational with denominator "
+            f"<= {MAX_DENOMINATOR} (at most 4 decimals, e.g. 0.8143)"
+        )
+    return r
 
 
 @dataclass(frozen=True)

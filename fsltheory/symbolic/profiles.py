@@ -32,6 +32,7 @@ from fsltheory.symbolic.profile import (
     V,
     decay_profile,
     exact,
+    exact_rational,
     flat_profile,
     wsd_profile,
 )
@@ -123,7 +124,7 @@ def _wsd(sched: WSD) -> IntrinsicProfile:
 @intrinsic_profile.register
 def _power(sched: Power) -> IntrinsicProfile:
     """``eta/peak = rho + (1 - rho)(1 - u)^p``; to zero or to a floor ``rho``."""
-    rho, p = exact(sched.final / sched.peak), exact(sched.p)
+    rho, p = exact(sched.final / sched.peak), exact_rational(sched.p)
     name = f"power-{p}" if rho == 0 else f"power-{p}-floor"
     return decay_profile(name, rho + (1 - rho) * (1 - V) ** p)
 

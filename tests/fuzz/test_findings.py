@@ -454,3 +454,34 @@ def test_tail_sums_underflow_to_zero_not_zerodivision(M):
     assert 0.0 <= m.tail_error() < 1e-300
     assert math.isfinite(m.initial_excess_risk()) and m.initial_excess_risk() > 0
     assert hurwitz_zeta(65.0, 95186.0) >= 0.0
+
+
+def test_power_exponent_with_long_decimal_refused():
+    """Found by the 1e4-example run: ``power:p=0.814349`` became a radical under
+    ``nsimplify`` (CoercionFailed in the rational LP) or overflowed a float; a short decimal
+    is derived exactly."""
+    import sympy as sp
+
+    from fsltheory import scaling_for_spec
+
+    with pytest.raises(ValueError, match=r"p=0\.814349 is invalid"):
+        scaling_for_spec("power:p=0.814349", "data")
+    x = scaling_for_spec("power:p=0.8143", "data").at(beta=2, s=0.5).loss.power
+    assert isinstance(x, sp.Rational) and x.q < 10**6
+
+
+def test_derivation_caches_are_bounded(monkeypatch):
+    """Every distinct schedule parameter is a new cache key: a 1e4-spec fuzz run grew the
+    unbounded caches to 24 GB and was killed."""
+    import importlib
+
+    from fsltheory import scaling_for_spec
+
+    bal = importlib.import_module("fsltheory.symbolic.balance")
+    from fsltheory.symbolic.objectives import reduced_objective
+
+    assert reduced_objective.cache_info().maxsize == bal.balance.cache_info().maxsize == 512
+    monkeypatch.setattr(bal, "_FAMILIES_MAX", 2)
+    for p in ("1.25", "1.75", "2.25", "2.75"):
+        scaling_for_spec(f"power:p={p}", "data")
+        assert len(bal._FAMILIES) <= 2
