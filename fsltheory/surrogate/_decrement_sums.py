@@ -297,14 +297,29 @@ def _weighted_sums(
     law = (p, lgam, psi, h)
     o = 0
     for i in range(ne):
-        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
-        for j in range(q):
-            H0[j] *= e[j]
-        if derivs:
+        if use_table:
+            # straight from the cached row, one pass for all states (no copy into e): the
+            # table streams 8 q bytes per event and this loop is most of a fit's time
+            row = table[i]
+            if derivs:
+                for j in range(q):
+                    t = row[j]
+                    H0[j] *= t
+                    H1[j] *= t
+                    H2[j] *= t
+                    H3[j] *= t
+            else:
+                for j in range(q):
+                    H0[j] *= row[j]
+        else:
+            _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
             for j in range(q):
-                H1[j] *= e[j]
-                H2[j] *= e[j]
-                H3[j] *= e[j]
+                H0[j] *= e[j]
+            if derivs:
+                for j in range(q):
+                    H1[j] *= e[j]
+                    H2[j] *= e[j]
+                    H3[j] *= e[j]
         a = amp[i]
         live = a != 0.0 and v[i] > 0.0
         if live and own:
@@ -359,9 +374,10 @@ def _tails(p: float, y0, r0: float, h: float, derivs: bool = False):
     """
     lg = gammaln(p)
     ea = [math.expm1((p + m) * h) for m in range(3)]
-    G = [h * np.exp((p + m) * y0 - lg) / ea[m] for m in range(3)]
+    E = [np.exp((p + m) * y0 - lg) for m in range(3)]
+    G = [h * E[m] / ea[m] for m in range(3)]
     T0 = G[0] - G[1] + 0.5 * G[2]
-    T1 = r0 * h * np.exp(p * y0 - lg) / ea[1]
+    T1 = r0 * h * E[0] / ea[1]  # E[0] = exp(p y0 - lg): (p + 0) is p exactly
     if not derivs:
         return T0, T1
     ps = float(digamma(p))
@@ -440,9 +456,15 @@ def weighted_sums(
     obs = np.asarray(obs, dtype=np.int64)
     ev = Events(eta, amp, obs) if events is None else events
     st = ev.steps
-    dell = np.zeros_like(ell) if dell is None else np.asarray(dell, dtype=float)
-    fin = np.isfinite(ell)
-    v = np.where(fin, np.exp(-np.where(fin, ell, 0.0)), 0.0)
+    # every step with a non-zero amplitude is an event, so all per-step work (weights, tails,
+    # their running sums) runs over the events only: a fit evaluates this hundreds of times
+    # and piecewise-constant schedules have a few events among many steps
+    a_ev = amp[st]
+    ell_ev = ell[st]
+    dell_ev = np.zeros(st.size) if dell is None else np.asarray(dell, dtype=float)[st]
+    fin = np.isfinite(ell_ev)
+    ell0 = np.where(fin, ell_ev, 0.0)
+    v = np.where(fin, np.exp(-ell0), 0.0)
     is_obs = np.zeros(st.size, dtype=np.bool_)
     is_obs[ev.obs_pos] = True
     use = table is not None
@@ -450,10 +472,10 @@ def weighted_sums(
     lgam, psi = float(gammaln(p)), float(digamma(p))
     out = _weighted_sums(
         ev.gap,
-        np.ascontiguousarray(amp[st]),
-        np.ascontiguousarray(np.where(fin, ell, 0.0)[st]),
-        np.ascontiguousarray(v[st]),
-        np.ascontiguousarray(dell[st]),
+        np.ascontiguousarray(a_ev),
+        np.ascontiguousarray(ell0),
+        np.ascontiguousarray(v),
+        np.ascontiguousarray(dell_ev),
         np.ascontiguousarray(eta[st]),
         float(p),
         lgam,
@@ -466,29 +488,51 @@ def weighted_sums(
         derivs,
         bool(own),
     ).sum(axis=1)
-    # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t})
-    live = fin & (amp != 0)
-    y0 = np.where(live, grid.z[0] - np.where(live, ell, 0.0), 0.0)
+    # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t}), as running
+    # sums over the events (the steps in between add exact zeros: the same numbers as a
+    # running sum over every step)
+    live = fin & (a_ev != 0)
+    y0 = np.where(live, grid.z[0] - ell0, 0.0)
     with np.errstate(under="ignore"):
         tails = _tails(p, y0, math.exp(grid.z[0]), grid.h, derivs=derivs)
-    T0, T1 = (np.where(live, t, 0.0) * amp for t in tails[:2])
-    S = np.cumsum(eta[: int(obs[-1]) + 1])
-    start = np.concatenate([[0.0], S[:-1]]) if own else S  # Delta_{k,t} = S_t - start_k
-
-    def lumped(t0, t1):
-        n = S.size
-        t0, t1 = t0[:n], t1[:n]
-        val = np.cumsum(t0) - S * np.cumsum(t1) + np.cumsum(t1 * start)
-        if not own:  # drop the k = t term (Delta = 0): it contributes t0_t
-            val = val - t0
-        return val[obs]
-
-    out[0] += lumped(T0, T1)
+    T0, T1 = (np.where(live, t, 0.0) * a_ev for t in tails[:2])
+    S_ev = ev.S[st]
+    start = np.where(st > 0, ev.S[st - 1], 0.0) if own else S_ev  # Delta_{k,t} = S_t - start_k
     if derivs:
-        dT0_l, dT0_p, dT1_l, dT1_p = (np.where(live, t, 0.0) * amp for t in tails[2:])
-        out[1] += lumped(dT0_l, dT1_l)
-        out[2] += lumped(dT0_p, dT1_p)
-        out[3] += lumped(dT0_l * dell, dT1_l * dell)
+        dT0_l, dT0_p, dT1_l, dT1_p = (np.where(live, t, 0.0) * a_ev for t in tails[2:])
+        t0 = np.stack([T0, dT0_l, dT0_p, dT0_l * dell_ev])
+        t1 = np.stack([T1, dT1_l, dT1_p, dT1_l * dell_ev])
+    else:
+        t0, t1 = T0[None, :], T1[None, :]
+    out += _lumped_tails(t0, t1, start, S_ev, is_obs, bool(own))
+    return out
+
+
+@numba.njit(cache=True)
+def _lumped_tails(t0, t1, start, S, is_obs, own):
+    """Running sums ``sum_{k<=t} t0_k - S_t sum t1_k + sum t1_k start_k`` at the wanted events.
+
+    One pass for every row instead of three ``np.cumsum`` per row (a sequential loop too, so
+    the same numbers; no fastmath here, which could fuse the products into the sums).
+    Without ``own`` the ``k = t`` term (``Delta = 0``) is dropped: it contributes ``t0_t``.
+    """
+    nr, ne = t0.shape
+    out = np.empty((nr, count_true(is_obs)))
+    for m in range(nr):
+        c0 = 0.0
+        c1 = 0.0
+        c2 = 0.0
+        o = 0
+        for i in range(ne):
+            c0 = c0 + t0[m, i]
+            c1 = c1 + t1[m, i]
+            c2 = c2 + t1[m, i] * start[i]
+            if is_obs[i]:
+                val = c0 - S[i] * c1 + c2
+                if not own:
+                    val = val - t0[m, i]
+                out[m, o] = val
+                o += 1
     return out
 
 
