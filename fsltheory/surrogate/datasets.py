@@ -81,8 +81,9 @@ def mpl_schedule(name: str) -> np.ndarray:
     W, a, b = _MPL_WARMUP, _MPL_PEAK, _MPL_END
 
     def horizon(total: int, decay_start: int = W) -> int:
-        # the schedule is one float64 per step; the warmup and stable phase come first
-        check_memory(f"{stem}: total steps", total, 8.0 * total)
+        # the schedule is one float64 per step, built from about four work arrays of that
+        # length (step index, decay fraction, decay, the concatenation)
+        check_memory(f"{stem}: total steps", total, 4 * 8.0 * total)
         if not W <= decay_start <= total:
             raise ValueError(
                 f"{stem!r} is invalid: expected warmup {W} <= decay start {decay_start} <= "

@@ -50,7 +50,9 @@ def _q(x, name: str = "value") -> sp.Expr:
         return sp.Rational(repr(x))
     try:
         q = sp.sympify(x)
-    except (sp.SympifyError, TypeError, ValueError, SyntaxError):
+    except Exception:
+        # parsing text evaluates it: SymPy raises whatever the text does ('A.A' an
+        # AttributeError, '1/0' a ZeroDivisionError, tokenizer and syntax errors, ...)
         raise ValueError(f"{name}={x!r} is invalid: expected a finite real number") from None
     if not (isinstance(q, sp.Expr) and q.is_number and q.is_real and q.is_finite):
         raise ValueError(f"{name}={x!r} is invalid: expected a finite real number")

@@ -485,3 +485,24 @@ def test_derivation_caches_are_bounded(monkeypatch):
     for p in ("1.25", "1.75", "2.25", "2.75"):
         scaling_for_spec(f"power:p={p}", "data")
         assert len(bal._FAMILIES) <= 2
+
+
+@pytest.mark.parametrize("s", ["A.A", "x.y.z", "1/0", "(", "__import__"])
+def test_derive_scaling_text_parameters_refused(s):
+    """Found by the 1e4-example run: ``s='A.A'`` reached SymPy's parser and came back as an
+    AttributeError."""
+    from fsltheory import WSD, derive_scaling
+
+    with pytest.raises(ValueError, match="s=.* is invalid"):
+        derive_scaling(WSD(peak=0.1, final=0.001), "data", s=s)
+
+
+def test_read_mpl_curve_huge_horizon_refused_before_allocating(tmp_path):
+    """Found by the 1e4-example run: ``cosine_752381868`` passed the one-array memory check
+    and then asked numpy for several 5.6 GiB work arrays."""
+    from fsltheory import read_mpl_curve
+
+    f = tmp_path / "cosine_752381868.csv"
+    f.write_text("step,lr,loss\n1,0.0003,3.0\n")
+    with pytest.raises(ValueError, match="GiB"):
+        read_mpl_curve(f)
