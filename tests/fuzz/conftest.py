@@ -1,6 +1,6 @@
 """Fuzz-suite set-up (profiles and helpers live in fuzz_helpers.py).
 
-``FSL_FUZZ_EXAMPLES`` (default 200) sets the examples per entry point, e.g.
+``FSL_FUZZ_EXAMPLES`` (default 1000) sets the examples per entry point, e.g.
 ``FSL_FUZZ_EXAMPLES=10000 python -m pytest tests/fuzz -n 0`` for the long run.
 """
 
