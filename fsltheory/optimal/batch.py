@@ -123,10 +123,11 @@ def optimize_schedule_and_batch(
 
     B0 = np.full(steps, budget / steps)
 
-    def fun_eta(y):
-        lrs = pe.expand(y)
+    def grad_eta(lrs):
         g = exact_gradient(model, lrs, batch=B0, spectrum=sp, check_stability=False)
-        return math.log(g.value), pe.pullback(y, lrs, g.lr) / g.value
+        return g.value, g.lr
+
+    fun_eta = pe.log_objective(grad_eta)
 
     bar = None
     if progress:

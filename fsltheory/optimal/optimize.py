@@ -346,11 +346,7 @@ def optimize_schedule(
     baseline_seconds = time.perf_counter() - tb
 
     par = LogKnots(steps, knots, LR_FLOOR * cap, cap, monotone=monotone)
-
-    def fun(x):
-        lrs = par.expand(x)
-        val, g = grad(lrs)
-        return math.log(val), par.pullback(x, lrs, g) / val
+    fun = par.log_objective(grad)
 
     x0s = []
     if tuned:

@@ -200,15 +200,17 @@ def _decay_table(gap, z):
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
 def _event_decay(i, gap, r, table, use_table, x, e, ib, fb):
-    """``e = exp(-r gap[i])``, the decay of every rate since the previous event: read from
-    the cached table, zero before the first event (``gap = inf``), else computed."""
+    """``exp(-r gap[i])``, the decay of every rate since the previous event: the cached
+    table's row itself (no copy: the table streams 8 q bytes per event, and these loops are
+    most of a fit's time), else computed into ``e`` (zero before the first event, where
+    ``gap = inf``) and ``e`` returned."""
     if use_table:
-        for j in range(r.size):
-            e[j] = table[i, j]
-    elif gap[i] == np.inf:
+        return table[i]
+    if gap[i] == np.inf:
         e[:] = 0.0
     else:
         decay_into(r, gap[i], x, e, ib, fb)
+    return e
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
@@ -226,10 +228,10 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     x, e, ib, fb = scratch(q)
     o = 0
     for i in range(ne):
-        _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for m in range(nm):
             for j in range(q):
-                H[m, j] *= e[j]
+                H[m, j] *= d[j]
         if own:
             for m in range(nm):
                 a = amps[m, i]
@@ -297,29 +299,17 @@ def _weighted_sums(
     law = (p, lgam, psi, h)
     o = 0
     for i in range(ne):
-        if use_table:
-            # straight from the cached row, one pass for all states (no copy into e): the
-            # table streams 8 q bytes per event and this loop is most of a fit's time
-            row = table[i]
-            if derivs:
-                for j in range(q):
-                    t = row[j]
-                    H0[j] *= t
-                    H1[j] *= t
-                    H2[j] *= t
-                    H3[j] *= t
-            else:
-                for j in range(q):
-                    H0[j] *= row[j]
-        else:
-            _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        if derivs:
             for j in range(q):
-                H0[j] *= e[j]
-            if derivs:
-                for j in range(q):
-                    H1[j] *= e[j]
-                    H2[j] *= e[j]
-                    H3[j] *= e[j]
+                t = d[j]
+                H0[j] *= t
+                H1[j] *= t
+                H2[j] *= t
+                H3[j] *= t
+        else:
+            for j in range(q):
+                H0[j] *= d[j]
         a = amp[i]
         live = a != 0.0 and v[i] > 0.0
         if live and own:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from fsltheory._util.output import prepare_output, strict_json
+from fsltheory._util.validate import check_lr_array
 from fsltheory.schedules.inputs import learning_rates
 from fsltheory.surrogate.curves import LossCurve, detect_warmup
 
@@ -129,37 +130,27 @@ class SurrogateLaw:
         """Loss after the last step of ``lrs`` (and its gradient wrt each ``lrs[k]``).
 
         The same input and output checks for every law: ``lrs`` must be a non-empty 1-d
-        array of finite, non-negative rates; a loss or gradient that is not finite (huge
-        rates overflow inside the laws' sums) is refused with a ``ValueError`` rather than
-        handed to an optimiser.
+        array of finite, non-negative rates with a finite sum; a loss or gradient that is
+        not finite (huge rates overflow inside the laws' sums), or a loss that is not
+        positive, is refused with a ``ValueError`` rather than handed to an optimiser.
         """
-        eta = np.asarray(lrs, dtype=float)
-        if (
-            eta.ndim != 1
-            or eta.size == 0
-            or not np.all(np.isfinite(eta))
-            or np.any(eta < 0)
-            or not np.isfinite(_total(eta))
-        ):
-            raise ValueError(
-                f"lrs of shape {eta.shape} is invalid: expected a non-empty 1-d array of "
-                "finite, non-negative learning rates with a finite sum"
-            )
-        try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                out = self._final_loss(eta, grad=grad)
-        except (OverflowError, ZeroDivisionError, FloatingPointError):
-            out = (np.nan, np.array([np.nan])) if grad else np.nan
-        values = [out[0], out[1]] if grad else [out]
+        eta = check_lr_array("lrs", lrs)
+        with np.errstate(over="ignore"):
+            if not np.isfinite(np.sum(eta)):
+                raise ValueError("lrs sum to inf: expected learning rates with a finite sum")
+        out = _overflow_safe(lambda: self._final_loss(eta, grad=grad))
+        values = [] if out is None else [out[0], out[1]] if grad else [out]
         # a loss is positive: a law driven to <= 0 (a huge decrement against a small area)
         # is outside the range it describes, and an optimiser would exploit it
-        if not all(np.all(np.isfinite(v)) for v in values) or not float(values[0]) > 0.0:
-            raise ValueError(
-                f"{self.name}: the final loss is not finite and positive for these learning rates (peak "
-                f"{float(eta.max())!r}, {eta.size} steps): expected rates of the order of "
-                "those the law was fitted on"
-            )
+        if not values or not all(np.all(np.isfinite(v)) for v in values) or not values[0] > 0:
+            raise self._out_of_range("final loss is not finite and positive", eta)
         return out
+
+    def _out_of_range(self, what: str, lrs: np.ndarray) -> ValueError:
+        return ValueError(
+            f"{self.name}: the {what} for these learning rates (peak {float(lrs.max())!r}, "
+            f"{lrs.size} steps): expected rates of the order of those the law was fitted on"
+        )
 
     def _final_loss(self, lrs, *, grad: bool = False):
         raise NotImplementedError(f"{self.name}: no closed-form final loss")
@@ -189,24 +180,11 @@ class SurrogateLaw:
             raise ValueError(
                 f"at[0]={int(at[0])} is invalid: the learning-rate area is 0 there, where every law diverges"
             )
-        # huge but finite rates overflow inside the laws' sums (OverflowError, or an inf
-        # that would be returned as a prediction): one refusal naming the input instead
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                prep = self._prepare(lrs, at)
-                pred = self._evaluate(prep, self.theta, jac=False)[0]
-        except (OverflowError, ZeroDivisionError, FloatingPointError):
-            pred = np.array([np.nan])
-        except ValueError as err:
-            if "math domain" not in str(err):
-                raise
-            pred = np.array([np.nan])
-        if not np.all(np.isfinite(pred)):
-            raise ValueError(
-                f"{self.name}: the prediction is not finite for these learning rates (peak "
-                f"{float(lrs.max())!r}, {lrs.size} steps): expected rates of the order of "
-                "those the law was fitted on"
-            )
+        pred = _overflow_safe(
+            lambda: self._evaluate(self._prepare(lrs, at), self.theta, jac=False)[0]
+        )
+        if pred is None or not np.all(np.isfinite(pred)):
+            raise self._out_of_range("prediction is not finite", lrs)
         return pred
 
     def fit(self, curves, **kw):
@@ -289,7 +267,19 @@ def _schedule_lrs(schedule, total):
     return learning_rates(schedule, total)[0], None
 
 
-def _total(eta: np.ndarray) -> float:
-    """The learning-rate area ``sum(eta)``, ``inf`` where it overflows float64."""
-    with np.errstate(over="ignore"):
-        return float(np.sum(eta))
+def _overflow_safe(fn):
+    """``fn()``, or ``None`` where huge but finite rates overflowed inside a law's sums.
+
+    The sums raise ``OverflowError`` (Python floats), ``ZeroDivisionError`` or a math-domain
+    ``ValueError``, or return inf/nan (numpy, warnings silenced here): the callers refuse
+    both with one message naming the input.
+    """
+    try:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fn()
+    except (OverflowError, ZeroDivisionError, FloatingPointError):
+        return None
+    except ValueError as err:
+        if "math domain" not in str(err):
+            raise
+        return None

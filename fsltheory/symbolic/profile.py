@@ -54,7 +54,7 @@ def exact(x) -> sp.Expr:
 MAX_DENOMINATOR = 10**4
 
 
-def exact_rational(x) -> sp.Rational:
+def exact_rational(x, name: str = "p") -> sp.Rational:
     """An exponent parameter as an exact rational with a small denominator (``2.5 -> 5/2``,
     ``0.14285714285714285 -> 1/7``); a ``ValueError`` for one without (``0.814349``).
 
@@ -74,7 +74,7 @@ def exact_rational(x) -> sp.Rational:
         # outgrow a float in the region search (p = 0.814349 overflowed, and came back off
         # by 4e-17 where it did not), so such a p is refused rather than approximated
         raise ValueError(
-            f"p={x!r} is invalid for the derivation: expected a rational with denominator "
+            f"{name}={x!r} is invalid for the derivation: expected a rational with denominator "
             f"<= {MAX_DENOMINATOR} (at most 4 decimals, e.g. 0.8143)"
         )
     return r
