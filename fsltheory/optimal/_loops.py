@@ -28,7 +28,8 @@ def exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, R, hist, every, ckpts
     """Run steps ``k0..k1-1`` in place on ``r``; ``R[k] = C + sum_i w_i r_i(k)`` for
     ``k = k0..k1``.
 
-    ``hist.shape[0] > 0``: row ``k - k0`` receives ``r(k)`` (before step ``k``).
+    ``hist.shape[0] > 0``: row ``k - k0`` receives ``w lambda r(k)`` (before step ``k``; the
+    product the reverse sweep needs, formed here in the pass that stores it).
     ``every > 0``: ``ckpts[k // every]`` receives ``r(k)`` whenever ``k % every == 0``.
     Returns the first step whose update made ``R`` non-finite or ``> DIVERGED``, else -1.
     """
@@ -42,7 +43,7 @@ def exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, R, hist, every, ckpts
         R[k] = Rk
         if keep:
             for i in range(n):
-                hist[k - k0, i] = r[i]
+                hist[k - k0, i] = w[i] * lam[i] * r[i]
         if every > 0 and k % every == 0:
             for i in range(n):
                 ckpts[k // every, i] = r[i]
@@ -54,46 +55,53 @@ def exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, R, hist, every, ckpts
 
 
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _adjoint_step(pp, w, lam, h, Z, eta, q):
+def _adjoint_step(pp, lam, wl2, v, Z, c1, c2):
     """One step of :func:`exact_backward` over the nodes (its own function: written inline
-    in the step loop, LLVM did not vectorise it, and the sweep ran 4-5x slower)."""
-    b1 = 0.0  # sum u r
-    b2 = 0.0  # sum u t r
-    b3 = 0.0  # sum u t
+    in the step loop, LLVM did not vectorise it, and the sweep ran 4-5x slower).
+
+    In the scaled adjoint ``p_i = w_i P_i`` (no weight in the update), with ``v = w lambda r``
+    (what the history stores), ``wl2 = w lambda^2``, ``c1 = -2 eta``, ``c2 = q eta^2``: four
+    loads and eight floating-point operations per node.  Returns
+    ``(sum p lambda r, sum p lambda^2 r, sum p lambda^2)``.
+    """
+    b1 = 0.0
+    b2 = 0.0
+    b3 = 0.0
     for i in range(pp.size):
-        pi = pp[i] + w[i] * Z
+        pi = pp[i] + Z
         li = lam[i]
-        t = eta * li
-        u = pi * li
-        ur = u * h[i]
-        b1 += ur
-        b2 += ur * t
-        b3 += u * t
-        # a_i p_i = p_i + t (q t - 2) p_i, the increment form (as the forward loop)
-        pp[i] = pi + pi * t * (q * t - 2.0)
+        pv = pi * v[i]
+        b1 += pv
+        b2 += pv * li
+        b3 += pi * wl2[i]
+        # a_i P_i = P_i + (a_i - 1) P_i, a_i - 1 = t (q t - 2): the increment form of the
+        # forward loop, so that modes with eta lambda << eps keep their slow decay
+        pp[i] = pi + pi * (li * (li * c2 + c1))
     return b1, b2, b3
 
 
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
-def exact_backward(lam, w, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b):
+def exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b):
     """Reverse sweep over steps ``k1-1 .. k0`` of the adjoint recursion.
 
-    The adjoint ``p(k+1)`` is held as ``pp + w Z`` (``pp_i = a_i(k+1) p_i(k+2)``, ``Z`` a
-    scalar), so one pass over the nodes per step forms ``p(k+1)``, accumulates the four sums
-    the gradients need and leaves ``pp`` for the next step.  Returns the new ``Z``.
+    The scaled adjoint ``P(k+1) = p(k+1) / w`` is held as ``pp + Z`` (``pp_i = a_i(k+1)
+    P_i(k+2)``, ``Z`` a scalar), so one pass over the nodes per step forms ``P(k+1)``,
+    accumulates the three sums the gradients need and leaves ``pp`` for the next step.
+    ``hist`` rows hold ``w_i lambda_i r_i(k)``.  Returns the new ``Z``.
     """
     for k in range(k1 - 1, k0 - 1, -1):
         eta = lrs[k]
         ib = invb[k]
         q = 1.0 + ib
         Rs = R[k] + sigma2
-        # with u = p lambda the four sums of the gradient reduce to three:
-        # sum p lambda (q t - 1) r = q b2 - b1, sum p t lambda = b3, sum p t^2 = eta b3,
-        # sum p t^2 r = eta b2
-        b1, b2, b3 = _adjoint_step(pp, w, lam, hist[k - k0], Z, eta, q)
-        g_eta[k] = 2.0 * (q * b2 - b1) + 2.0 * ib * Rs * b3
-        g_b[k] = -ib * ib * eta * (b2 + Rs * b3)
-        Z = 0.5 * omega[k] + ib * eta * b3
+        e2 = eta * eta
+        # b1 = sum p lambda r, b2 = sum p lambda^2 r, b3 = sum p lambda^2; with t = eta lambda
+        # the sums of the gradient are sum p lambda (q t - 1) r = q eta b2 - b1,
+        # sum p t lambda = eta b3, sum p t^2 = eta^2 b3 and sum p t^2 r = eta^2 b2
+        b1, b2, b3 = _adjoint_step(pp, lam, wl2, hist[k - k0], Z, -2.0 * eta, q * e2)
+        g_eta[k] = 2.0 * (q * eta * b2 - b1) + 2.0 * ib * Rs * eta * b3
+        g_b[k] = -ib * ib * e2 * (b2 + Rs * b3)
+        Z = 0.5 * omega[k] + ib * e2 * b3
     return Z
 
 
@@ -185,6 +193,7 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     if bad >= 0:
         return bad
     pp = np.zeros(n)
+    wl2 = w * lam * lam
     Z = 0.5 * omega[K]
     for j in range(nseg - 1, -1, -1):
         k0 = j * seg
@@ -193,5 +202,5 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
             for i in range(n):
                 r[i] = ckpts[j, i]
             exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, Rseg, hist, 0, empty)
-        Z = exact_backward(lam, w, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
+        Z = exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
     return -1

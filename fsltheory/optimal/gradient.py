@@ -14,7 +14,9 @@ and the expected excess risk is ``E_k = R(k)/2`` (eq. 3).  For an objective
 .. math:: p_i(k) = \\tfrac12\\omega_k w_i + a_i(k)\\,p_i(k+1) + w_i \\sum_j c_j(k)\\,p_j(k+1),
    \\qquad p_i(K) = \\tfrac12\\omega_K w_i,
 
-and gives every partial derivative from one reverse sweep:
+and gives every partial derivative from one reverse sweep (the loops carry the scaled
+adjoint ``P_i = p_i / w_i``, whose update has no weight in it, and the history stores
+``w_i lambda_i r_i``: four loads and eight operations per node and step):
 
 .. math:: \\frac{\\partial J}{\\partial\\eta_k} = \\sum_i p_i(k+1)\\Big[\\lambda_i(2 q_k t - 2)\\,
    r_i(k) + \\frac{2 t\\lambda_i}{B_k}(R(k) + \\sigma^2)\\Big], \\qquad
