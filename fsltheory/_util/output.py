@@ -7,7 +7,7 @@ import math
 import sys
 from pathlib import Path
 
-__all__ = ["prepare_output", "strict_json", "plain_float"]
+__all__ = ["prepare_output", "prepare_figure", "strict_json", "plain_float"]
 
 
 def prepare_output(path, *, force: bool = False) -> Path:
@@ -34,6 +34,24 @@ def prepare_output(path, *, force: bool = False) -> Path:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def prepare_figure(path, *, force: bool = False, name: str = "out") -> Path:
+    """:func:`prepare_output` for a figure: the suffix must name a format matplotlib writes.
+
+    Called before the work that draws the figure, so that ``p.txt`` is refused at once, in
+    the one-line form, instead of by matplotlib after the run.
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise ValueError(
+            f"{name}={str(path)!r} is invalid: expected a figure file ending in one of "
+            + ", ".join("." + f for f in sorted(formats))
+        )
+    return prepare_output(path, force=force)
 
 
 def _finite_or_null(obj, where: str, nulls: list[str]):

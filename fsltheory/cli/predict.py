@@ -41,10 +41,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from fsltheory._util.output import prepare_output, strict_json
+    from fsltheory._util.output import prepare_figure, prepare_output, strict_json
     from fsltheory.surrogate import load_law, smooth_loss
     from fsltheory.surrogate.metrics import evaluate_law
 
+    plot = prepare_figure(args.plot, force=args.force, name="plot") if args.plot else None
     law = load_law(args.params)
     if law.params is None:
         raise ValueError(f"{args.params}: the law has no parameters (fit it first)")
@@ -71,8 +72,8 @@ def run(args) -> int:
         if args.out:
             fh.close()
             print(f"wrote {args.out}", file=sys.stderr if args.metrics else sys.stdout)
-    if args.plot:
-        _plot(law, shown, preds, args.plot, args.force)
+    if plot is not None:
+        _plot(law, shown, preds, plot, True)  # the overwrite was settled above
         print(f"wrote {args.plot}", file=sys.stderr if args.metrics else sys.stdout)
     return 0
 

@@ -211,7 +211,7 @@ def _plot(curve, args, path) -> None:
 
 
 def run(args) -> int:
-    from fsltheory._util.output import prepare_output
+    from fsltheory._util.output import prepare_figure, prepare_output
     from fsltheory.model import PowerLawModel
     from fsltheory.schedules import parse_schedule
 
@@ -223,7 +223,7 @@ def run(args) -> int:
         raise ValueError(f"--plot {args.plot!r} is invalid: it is the same file as --out")
     # refuse to clobber before spending time on the run (the writes below then go ahead)
     out = prepare_output(args.out, force=args.force)
-    plot = prepare_output(args.plot, force=args.force) if args.plot is not None else None
+    plot = prepare_figure(args.plot, force=args.force, name="plot") if args.plot else None
     record = args.record
     if record is None:
         record = None if args.steps <= RECORD_ALL else RECORD_LOG

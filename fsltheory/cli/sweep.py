@@ -190,10 +190,12 @@ def run_plot(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from fsltheory._util.output import prepare_figure
     from fsltheory.sweep import plot_phase_diagram, read_sweep
     from fsltheory.sweep.plot import save_phase_diagram
 
     df = read_sweep(args.dir)
+    out = prepare_figure(args.out, force=args.force)  # refuse before drawing
     schedules = [x.strip() for x in args.schedules.split(",")] if args.schedules else None
     if schedules:
         missing = sorted(set(schedules) - set(df["schedule"]))
@@ -203,6 +205,6 @@ def run_plot(args) -> int:
                 f"(it has {sorted(set(df['schedule']))})"
             )
     fig = plot_phase_diagram(df, schedules=schedules)
-    path = save_phase_diagram(fig, args.out, force=args.force)
+    path = save_phase_diagram(fig, out, force=True)  # the overwrite was settled above
     print(f"wrote {path}")
     return 0

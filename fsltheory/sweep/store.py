@@ -77,6 +77,38 @@ def schema(kind: str):
     return pa.schema(common + rest + [("seconds", f64)])
 
 
+def read_marker(root: Path) -> str:
+    """The kind recorded in a sweep folder's marker; a damaged marker is a ``ValueError``."""
+    marker = Path(root) / MARKER
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(
+            f"{marker} is invalid: expected the JSON that fsl sweep writes ({e})"
+        ) from None
+    kind = meta.get("kind") if isinstance(meta, dict) else None
+    if kind not in ("exact", "mc"):
+        raise ValueError(
+            f"{marker} is invalid: kind={kind!r}, expected 'exact' or 'mc' (the marker that "
+            "fsl sweep writes)"
+        )
+    return kind
+
+
+def _read_part(path: Path, columns=None):
+    """One part file as an Arrow table; a damaged one is a ``ValueError`` saying what to do."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as e:
+        raise ValueError(
+            f"{path} is invalid: not a readable Parquet part file ({e}); delete it and rerun "
+            "the sweep to recompute that task"
+        ) from None
+
+
 def open_store(out, kind: str) -> Path:
     """Create or reopen the sweep folder ``out``; refuse a folder that is not a sweep's."""
     path = Path(out)
@@ -84,11 +116,11 @@ def open_store(out, kind: str) -> Path:
     if path.exists() and not path.is_dir():
         raise FileExistsError(f"out={str(path)!r} is a file: expected a sweep folder")
     if marker.exists():
-        meta = json.loads(marker.read_text())
-        if meta.get("kind") != kind:
+        held = read_marker(path)
+        if held != kind:
             raise ValueError(
                 f"kind={kind!r} is invalid for {path}: it holds a sweep of kind "
-                f"{meta.get('kind')!r} (use another --out)"
+                f"{held!r} (use another --out)"
             )
         return path
     if path.exists() and any(path.iterdir()):
@@ -107,12 +139,10 @@ def part_path(root: Path, key: str) -> Path:
 
 def done_keys(root: Path) -> set[str]:
     """Keys of the finished tasks (complete files only: temp files are hidden)."""
-    import pyarrow.parquet as pq
-
     keys = set()
     for p in Path(root).glob("part-*.parquet"):
         if p.name.startswith("part-compact-"):
-            keys.update(pq.read_table(p, columns=["key"]).column("key").to_pylist())
+            keys.update(_read_part(p, columns=["key"]).column("key").to_pylist())
         else:
             keys.add(p.name[5:-8])
     return keys
@@ -141,16 +171,15 @@ def write_row(root: Path, row: dict, kind: str) -> Path:
 def read_sweep(out, keys=None):
     """The sweep at ``out`` as a DataFrame (only ``keys`` when given), sorted by point."""
     import pandas as pd
-    import pyarrow.parquet as pq
 
     root = Path(out)
     if not (root / MARKER).exists():
         raise FileNotFoundError(f"{root} is not a sweep folder (no {MARKER})")
-    kind = json.loads((root / MARKER).read_text())["kind"]
+    kind = read_marker(root)
     files = sorted(root.glob("part-*.parquet"))
     if not files:
         return schema(kind).empty_table().to_pandas()
-    df = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+    df = pd.concat([_read_part(f).to_pandas() for f in files], ignore_index=True)
     if keys is not None:
         df = df[df["key"].isin(set(keys))]
     return df.sort_values(["schedule", "s", "beta"], ignore_index=True)
@@ -167,7 +196,7 @@ def compact(src, dst, *, keys=None) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    kind = json.loads((Path(src) / MARKER).read_text())["kind"]
+    kind = read_marker(Path(src))
     df = read_sweep(src, keys)
     root = open_store(dst, kind)
     table = pa.Table.from_pandas(df, schema=schema(kind), preserve_index=False)

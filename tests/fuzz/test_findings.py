@@ -233,6 +233,46 @@ def test_cli_latex_out_is_a_file(tmp_path):
     assert_cli_contract(code, err, "latex")
 
 
+@pytest.mark.parametrize("verb", ["risk", "predict", "sweep"])
+def test_figure_suffix_refused_before_the_work(verb, tmp_path):
+    # found by the sweep fuzzer: a figure named p.txt was refused by matplotlib's own
+    # multi-format message after the run (risk had already written its CSV)
+    fig = tmp_path / "p.txt"
+    argv = {
+        "risk": ["risk", "--schedule", "constant:peak=0.1", "--steps", "10"]
+        + ["--out", str(tmp_path / "r.csv"), "--plot", str(fig)],
+        "predict": ["predict", str(tmp_path / "law.json"), "x.csv", "--plot", str(fig)],
+        "sweep": ["sweep", "plot", str(tmp_path), "--out", str(fig)],
+    }[verb]
+    if verb == "sweep":  # an (empty) sweep folder, so that only the figure name is wrong
+        (tmp_path / "_fsl_sweep.json").write_text('{"kind": "exact"}')
+    code, out, err = run_cli(argv)
+    assert_cli_contract(code, err, verb)
+    assert code == 2 and "is invalid: expected a figure file ending in one of" in err
+    assert ".png" in err and not (tmp_path / "r.csv").exists() and not out
+
+
+@pytest.mark.parametrize(
+    "marker, part",
+    [("{", None), ("[1]", None), ('{"kind": 3}', None), ('{"kind": "exact"}', "not parquet")],
+)
+def test_damaged_sweep_folder_is_one_line(marker, part, tmp_path):
+    # found by the sweep fuzzer: a damaged marker gave KeyError/JSONDecodeError tracebacks,
+    # a damaged part file pyarrow's ArrowInvalid
+    (tmp_path / "_fsl_sweep.json").write_text(marker)
+    if part is not None:
+        (tmp_path / "part-compact-0.parquet").write_text(part)
+    for argv in (
+        ["sweep", "plot", str(tmp_path), "--out", str(tmp_path / "p.png")],
+        ["sweep", "--s", "1", "--beta", "2", "--budgets", "8,16,32", "--serial"]
+        + ["--schedules", "constant", "--out", str(tmp_path)],
+    ):
+        code, _, err = run_cli(argv)
+        assert code == 2, err
+        assert_cli_contract(code, err, "sweep")
+        assert "is invalid" in err
+
+
 def _two_row_csv(tmp_path):
     f = tmp_path / "two.csv"
     f.write_text("step,lr,loss\n0,0.001,4.0\n1,0.001,3.9\n")

@@ -173,3 +173,73 @@ def test_fsl_data(argv):
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+# ``fsl sweep``: serial only (a LocalCluster per example costs seconds; the cluster path has
+# its own tests in tests/test_sweep.py), and valid values from a few small sets, so that a
+# valid example computes each (point, schedule, budgets) task once and later ones resume it
+_S = ["1", "0.5,1", "2:1:2", "", "x", "0", "-1", "nan", "1e999", "1:2:0", "1:2:x", ",", "0.5,,1"]
+_BETA = ["2", "2,4", "", "1", "0.5", "x", "inf", "1:3:0", "4:2:-1"]
+_SCHED = ["constant", "constant,wsd", "wsd", "", "bogus", "constant,,wsd", "power:p=0", "wsd:x=1"]
+_BUDGETS = ["8,16,32", "8,16,32,64", "150", "100,100", "", "x", "-8,16,32", "0,1,2", "1e999,2,3"]
+
+
+@pytest.fixture(scope="module")
+def sweep_dirs(tmp_path_factory):
+    """A finished tiny sweep (for ``plot``), a folder that fuzzed sweeps share, a file and
+    a folder with a broken part file."""
+    base = tmp_path_factory.mktemp("sweep")
+    done = base / "done"
+    code, _, err = run_cli(
+        ["sweep", "--s", "1", "--beta", "2", "--schedules", "constant", "--budgets", "8,16,32"]
+        + ["--serial", "--out", str(done)]
+    )
+    assert code == 0, err
+    (base / "file").write_text("x")
+    broken = base / "broken"  # a sweep folder with a damaged part file
+    broken.mkdir()
+    (broken / "_fsl_sweep.json").write_text('{"kind": "exact"}')
+    (broken / "part-compact-0.parquet").write_text("not parquet")
+    badmark = base / "badmark"  # and one with a damaged marker
+    badmark.mkdir()
+    (badmark / "_fsl_sweep.json").write_text('{"kind": ')
+    dirs = {"done": done, "shared": base / "shared", "file": base / "file", "broken": broken}
+    return dirs | {"badmark": badmark}
+
+
+@st.composite
+def sweep_argv(draw, dirs, out):
+    if draw(st.integers(0, 3)) == 0:  # a quarter: the plot sub-verb
+        folder = draw(st.sampled_from(["done", "file", "broken", "badmark", "missing"]))
+        where = dirs.get(folder, dirs["done"].parent / "missing")
+        fig = draw(st.sampled_from(["p.png", "p.svg", "p.txt", "", "missing/p.png", "."]))
+        argv = ["sweep", "plot", str(where), "--out", str(out / fig) if fig else ""]
+        argv += draw(_opt("--schedules", st.sampled_from(["constant", "wsd", "x", ""])))
+        return argv + draw(st.sampled_from([[], ["--force"], ["--bogus"]]))
+    where = draw(st.sampled_from(["shared", "shared", "file", "broken", "badmark"]))
+    argv = ["sweep", "--serial", "--out", str(dirs[where])]
+    argv += ["--s", draw(st.sampled_from(_S)), "--beta", draw(st.sampled_from(_BETA))]
+    argv += ["--schedules", draw(st.sampled_from(_SCHED))]
+    argv += ["--budgets", draw(st.sampled_from(_BUDGETS))]
+    argv += draw(_opt("--budget", st.sampled_from(["data", "compute", "x"])))
+    argv += draw(_opt("--kind", st.sampled_from(["exact", "mc", "x"])))
+    # --kind mc: always small (its defaults are a 2000-step, 100-run job per task)
+    argv += [
+        "--mc-M",
+        draw(st.sampled_from(["4", "0", "x"])),
+        "--mc-N",
+        draw(st.sampled_from(["8", "2", "x"])),
+    ]
+    argv += ["--mc-steps", draw(st.sampled_from(["20", "0", "x"]))]
+    argv += ["--mc-runs", draw(st.sampled_from(["2", "0", "-1"]))]
+    argv += draw(_opt("--workers", st.sampled_from(["1", "0", "x", "-2"])))
+    argv += draw(st.sampled_from([[], ["--scheduler", "x"], ["--bogus"], ["--progress"]]))
+    return argv
+
+
+@FUZZ_COSTLY
+@given(st.data())
+def test_fsl_sweep(tmp_path_factory, sweep_dirs, data):
+    out = tmp_path_factory.mktemp("sw")
+    code, _, err = run_cli(data.draw(sweep_argv(sweep_dirs, out)))
+    assert_cli_contract(code, err, "sweep")
