@@ -86,13 +86,11 @@ def read_marker(root: Path) -> str:
         raise ValueError(
             f"{marker} is invalid: expected the JSON that fsl sweep writes ({e})"
         ) from None
+    from fsltheory._util.validate import check_choice
+    from fsltheory.sweep.tasks import KINDS
+
     kind = meta.get("kind") if isinstance(meta, dict) else None
-    if kind not in ("exact", "mc"):
-        raise ValueError(
-            f"{marker} is invalid: kind={kind!r}, expected 'exact' or 'mc' (the marker that "
-            "fsl sweep writes)"
-        )
-    return kind
+    return check_choice(f"{marker}: kind", kind, KINDS)
 
 
 def _read_part(path: Path, columns=None):
