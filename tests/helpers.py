@@ -185,6 +185,10 @@ SURR_QUAD = 1e-7
 #: fast recursion vs the direct per-point sum, relative to sum_k |a_k| (each term is at most
 #: |a_k|, so this is the quadrature error above): measured <= 5e-9
 SURR_FAST = 1e-7
+#: the same sums in two evaluation orders (a fit's per-rate cache contracted afterwards vs the
+#: one-pass prediction), relative to sum_k |a_k|: round-off of ~q = 80 terms plus the dropped
+#: rates (< exp(-40) ~ 4e-18 each); measured <= 3e-16; a wrong decay or weight misses by >= 1e-6
+SURR_ROUNDOFF = 1e-13
 #: analytic Jacobians and O(K) final-loss gradients vs central differences with relative step
 #: 1e-6: truncation ~1e-12 and round-off ~eps/1e-6 = 2e-10 of the value, but a loss of ~3 with
 #: a derivative of ~1e-3 (c4, lam) loses 3 more digits; measured <= 1e-6

@@ -4,13 +4,15 @@ import math
 
 import numpy as np
 import pytest
-from helpers import SURR_FAST, SURR_FD, SURR_QUAD, law_id, surrogate_laws
+from helpers import SURR_FAST, SURR_FD, SURR_QUAD, SURR_ROUNDOFF, law_id, surrogate_laws
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from fsltheory import mpl_schedule
+from fsltheory import FSLLaw, mpl_schedule
 from fsltheory.surrogate._decrement_sums import (
     RateGrid,
+    contracted_sums,
+    decayed_sums,
     mixture_weights,
     power_sums_fast,
     power_sums_naive,
@@ -143,3 +145,34 @@ def test_final_loss_and_its_gradient(law):
         dn[m] -= h
         fd = (law.final_loss(up) - law.final_loss(dn)) / (2 * h)
         assert abs(fd - g[m]) <= SURR_FD * np.max(np.abs(g)) + 1e-6 * abs(g[m])
+
+
+@pytest.mark.parametrize("name", ["cosine", "steps", "to-zero"])
+@pytest.mark.parametrize("p, scale", [(1.36, 620.0), (0.3, 5e4)])
+def test_contracted_sums_equal_the_decayed_sums_contracted(name, p, scale):
+    # one pass with the weights inside (predictions) vs the per-rate sums a fit caches:
+    # the same terms summed in another order, and rates decayed below exp(-40) dropped
+    # (4e-18 of sum |d|), so agreement to round-off
+    eta = _schedules()[name]
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    obs = np.r_[np.arange(1, eta.size, 7), eta.size - 1]
+    grid = rate_grid(eta, obs)
+    W = mixture_weights(grid, math.log(scale), p)[0]
+    one = contracted_sums(eta, d, obs, grid, W)
+    cached = W @ decayed_sums(eta, d, obs, grid, own=False)[0]
+    assert np.max(np.abs(one - cached)) < SURR_ROUNDOFF * np.abs(d).sum()
+
+
+@pytest.mark.parametrize(
+    "law", surrogate_laws() + [FSLLaw(surrogate_laws()[1].params, clip=False)], ids=law_id
+)
+@pytest.mark.parametrize("name", ["cosine", "steps", "to-zero"])
+def test_prediction_equals_the_fit_path(law, name):
+    # predict() takes the one-pass route (FSL: LRD weight folded into the decrements, T^-s
+    # exact; every law: sums over rates formed in the recursion), the fit the cached one
+    # (FSL printed form: T^-s in Chebyshev polynomials to 1e-13): equal to round-off
+    eta = _schedules()[name]
+    at = np.arange(210, eta.size, 3)
+    fit_path = law._evaluate(law._prepare(eta, at), law.theta, jac=False)[0]
+    assert law.predict(eta, at=at) == pytest.approx(fit_path, rel=SURR_ROUNDOFF, abs=0)

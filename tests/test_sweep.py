@@ -321,3 +321,13 @@ def test_compute_budget_tunes_the_width_too(tmp_path):
     assert sp.Rational(r.derived_power_exact) == theory.loss.power
     assert r.budget == "compute" and max(r.widths) < 1e9  # a finite tuned M at each C
     assert abs(r.difference) < 0.05  # measured 0.012 over one decade of C
+
+
+@pytest.mark.parametrize("extra", [["--workers", "2"], ["--scheduler", "tcp://127.0.0.1:1"]])
+def test_serial_refuses_cluster_options(extra, tmp_path, capsys):
+    # a serial run has no workers and no scheduler: accepting either would misreport the run
+    argv = ["--s", "1", "--beta", "2", "--budgets", "8,16,32", "--schedules", "constant"]
+    assert main(["sweep", *argv, "--serial", *extra, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "--serial" in err and "pick one" in err
+    assert not (tmp_path / "o").exists()

@@ -115,6 +115,10 @@ def run(args) -> int:
     workers = _int_option("workers", args.workers)
     if args.serial and args.scheduler:
         raise ValueError("--serial is invalid with --scheduler: pick one")
+    if args.serial and workers is not None:
+        # a serial run has no workers: accepting the option would let a user believe that
+        # the sweep ran on N processes
+        raise ValueError(f"--workers={workers} is invalid with --serial: pick one")
     settings = {}
     for name in ("M", "N", "steps", "runs"):
         v = _int_option(f"mc-{name}", getattr(args, f"mc_{name}"), 2 if name == "steps" else 1)

@@ -75,6 +75,7 @@ __all__ = [
     "rate_grid",
     "Events",
     "decayed_sums",
+    "contracted_sums",
     "weighted_sums",
     "mixture_weights",
     "power_sums_naive",
@@ -174,13 +175,16 @@ class Events:
         obs = np.asarray(obs, dtype=np.int64)
         last = int(obs[-1])
         amps = np.atleast_2d(amps)[:, : last + 1]
-        active = np.flatnonzero(np.any(amps != 0, axis=0))
-        steps = np.union1d(active, obs)
+        # sorted union of the active and the wanted steps through a mask: O(K), where
+        # np.union1d's hashing and sorting cost more than a whole prediction's recursion
+        mask = np.any(amps != 0, axis=0)
+        mask[obs] = True
+        steps = np.flatnonzero(mask)
         S = np.cumsum(eta[: last + 1])
         gap = np.empty(steps.size)
         gap[0] = np.inf
         gap[1:] = S[steps[1:]] - S[steps[:-1]]
-        self.steps, self.obs_pos, self.gap = steps, np.searchsorted(steps, obs), gap
+        self.steps, self.obs_pos, self.gap = steps, (np.cumsum(mask) - 1)[obs], gap
         self.S, self.eta = S, eta[: last + 1]
 
     def decay_table(self, grid: RateGrid) -> np.ndarray:
@@ -208,8 +212,13 @@ def _event_decay(i, gap, r, table, use_table, x, e, ib, fb):
         return table[i]
     if gap[i] == np.inf:
         e[:] = 0.0
-    else:
-        decay_into(r, gap[i], x, e, ib, fb)
+        return e
+    # the rates are ascending: those with r gap > _FAST decay below exp(-40) ~ 4e-18 and
+    # are set to 0 without an exponential (a fifth of the grid on a cosine curve, whose
+    # smallest learning rates set the top of the grid)
+    m = np.searchsorted(r, _FAST / gap[i], side="right")
+    decay_into(r[:m], gap[i], x[:m], e[:m], ib[:m], fb[:m])
+    e[m:] = 0.0
     return e
 
 
@@ -268,6 +277,66 @@ def decayed_sums(lrs, amps, obs, grid: RateGrid, *, own: bool, events=None, tabl
     return _decayed_sums(ev.gap, a, grid.z, is_obs, bool(own), tab, use)
 
 
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+def _total(H):
+    """``sum_j H[j]`` (its own function: re-association, which vectorises the sum, is allowed
+    here and not in the callers, where it would undo the exponential's rounding trick)."""
+    acc = 0.0
+    for j in range(H.size):
+        acc += H[j]
+    return acc
+
+
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+def _dot(W, H):
+    """``sum_j W[j] H[j]`` (as :func:`_total`)."""
+    acc = 0.0
+    for j in range(H.size):
+        acc += W[j] * H[j]
+    return acc
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _contracted_sums(gap, amp, z, W, is_obs):
+    """``sum_j W_j H_j`` at the wanted events for one amplitude row, ``k < t`` (the FSL
+    convention of :func:`_decayed_sums`, whose per-rate output a single evaluation does not
+    need: q x n numbers written and read back)."""
+    ne = amp.size
+    q = z.size
+    out = np.empty(count_true(is_obs))
+    r = np.exp(z)
+    H = np.zeros(q)
+    x, e, ib, fb = scratch(q)
+    o = 0
+    for i in range(ne):
+        # as _event_decay, but the rates beyond m (decayed below exp(-40)) are left out of
+        # the dot product too
+        m = 0 if gap[i] == np.inf else np.searchsorted(r, _FAST / gap[i], side="right")
+        decay_into(r[:m], gap[i], x[:m], e[:m], ib[:m], fb[:m])
+        for j in range(m):
+            H[j] *= e[j]
+        H[m:] = 0.0
+        if is_obs[i]:
+            out[o] = _dot(W[:m], H[:m])
+            o += 1
+        a = amp[i]
+        for j in range(q):
+            H[j] += a
+    return out
+
+
+def contracted_sums(lrs, amp, obs, grid: RateGrid, W) -> np.ndarray:
+    """``sum_j W_j sum_{k<t} amp_k exp(-r_j Delta_{k,t})`` at the steps ``obs``: the grid part
+    of ``P = W @ H + T0 A - T1 B`` (:func:`mixture_weights`) for one parameter set, in one
+    pass without the ``(q, n)`` array of :func:`decayed_sums` (used by predictions)."""
+    amp = np.asarray(amp, dtype=float)
+    ev = Events(lrs, amp, obs)
+    is_obs = np.zeros(ev.steps.size, dtype=np.bool_)
+    is_obs[ev.obs_pos] = True
+    a = np.ascontiguousarray(amp[ev.steps])
+    return _contracted_sums(ev.gap, a, grid.z, np.ascontiguousarray(W, dtype=float), is_obs)
+
+
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _weighted_sums(
     gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, table, use_table, derivs, own
@@ -280,13 +349,14 @@ def _weighted_sums(
     ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with ``y = z_j - l_k`` and
     ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed (``k < t`` terms only).
     The events are visited in order and all ``q`` rates are updated together, so the
-    exponentials vectorise (:func:`_exp`).
+    exponentials vectorise (:func:`_exp`); the rates are summed at each wanted step, so
+    the output is ``(4, n)``, not ``(4, q, n)`` (a 72k-step prediction wrote 38 MB).
     """
     ne = amp.size
     q = z.size
     nobs = count_true(is_obs)
     nout = 4 if derivs else 1
-    out = np.zeros((nout, q, nobs))
+    out = np.zeros((nout, nobs))
     r = np.exp(z)
     H0 = np.zeros(q)
     H1 = np.zeros(q)
@@ -315,13 +385,11 @@ def _weighted_sums(
         if live and own:
             _add_term(Hs, work, z, r, ell[i], v[i], etaw[i], dell[i], a, law, derivs)
         if is_obs[i]:
-            for j in range(q):
-                out[0, j, o] = H0[j]
+            out[0, o] = _total(H0)
             if derivs:
-                for j in range(q):
-                    out[1, j, o] = H1[j]
-                    out[2, j, o] = H2[j]
-                    out[3, j, o] = H3[j]
+                out[1, o] = _total(H1)
+                out[2, o] = _total(H2)
+                out[3, o] = _total(H3)
             o += 1
         if live and not own:
             _add_term(Hs, work, z, r, ell[i], v[i], 0.0, dell[i], a, law, derivs)
@@ -341,7 +409,13 @@ def _add_term(Hs, work, z, r, ell, v, eta, dell, a, law, derivs):
     q = z.size
     for j in range(q):
         x[j] = p * (z[j] - ell) - r[j] * (v + eta) - lgam
-    _exp(x, W, ib, fb)
+    # weights below exp(-40) at the fast end of the grid (the Gamma density's right tail)
+    # are 0 without an exponential
+    m = q
+    while m > 0 and x[m - 1] < -_FAST:
+        m -= 1
+    _exp(x[:m], W[:m], ib[:m], fb[:m])
+    W[m:] = 0.0
     for j in range(q):
         W[j] *= h * a
         H0[j] += W[j]
@@ -477,7 +551,7 @@ def weighted_sums(
         use,
         derivs,
         bool(own),
-    ).sum(axis=1)
+    )
     # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t}), as running
     # sums over the events (the steps in between add exact zeros: the same numbers as a
     # running sum over every step)
@@ -547,11 +621,10 @@ def power_sums_fast(lrs, amp, obs, *, scale, p, own: bool, logw=None, grid=None)
     n = int(obs[-1]) + 1
     a = amp[:n].copy()
     S = np.cumsum(eta[:n])
-    H = decayed_sums(eta, a, obs, grid, own=False)[0]
     W, T0, T1 = mixture_weights(grid, math.log(scale), p)
     A = np.cumsum(a)[obs] - a[obs]  # sum over k < t
     B = S[obs] * A - (np.cumsum(a * S)[obs] - a[obs] * S[obs])  # sum_{k<t} a_k (S_t - S_k)
-    return W @ H + T0 * A - T1 * B + a[obs]
+    return contracted_sums(eta, a, obs, grid, W) + T0 * A - T1 * B + a[obs]
 
 
 def power_sums_naive(lrs, amp, obs, *, scale, p, own: bool, logw=None) -> np.ndarray:

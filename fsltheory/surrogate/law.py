@@ -120,6 +120,11 @@ class SurrogateLaw:
     def _evaluate(self, prep, theta: np.ndarray, jac: bool = False):
         raise NotImplementedError
 
+    def _predict(self, lrs: np.ndarray, obs: np.ndarray) -> np.ndarray:
+        """Values at ``obs`` for the law's own parameters; laws whose fit-time preparation
+        caches more than one evaluation needs override it."""
+        return self._evaluate(self._prepare(lrs, obs), self.theta, jac=False)[0]
+
     def default_bounds(self, curves) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
@@ -180,9 +185,7 @@ class SurrogateLaw:
             raise ValueError(
                 f"at[0]={int(at[0])} is invalid: the learning-rate area is 0 there, where every law diverges"
             )
-        pred = _overflow_safe(
-            lambda: self._evaluate(self._prepare(lrs, at), self.theta, jac=False)[0]
-        )
+        pred = _overflow_safe(lambda: self._predict(lrs, at))
         if pred is None or not np.all(np.isfinite(pred)):
             raise self._out_of_range("prediction is not finite", lrs)
         return pred
