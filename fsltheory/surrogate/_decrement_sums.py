@@ -235,9 +235,13 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     r = np.exp(z)
     H = np.zeros((nm, q))
     x, e, ib, fb = scratch(q)
+    d = e
+    last = -1.0
     o = 0
     for i in range(ne):
-        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        if use_table or gap[i] != last:  # a repeated gap (constant stretch): same decay
+            d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+            last = gap[i]
         for m in range(nm):
             for j in range(q):
                 H[m, j] *= d[j]
@@ -307,12 +311,16 @@ def _contracted_sums(gap, amp, z, W, is_obs):
     r = np.exp(z)
     H = np.zeros(q)
     x, e, ib, fb = scratch(q)
+    m = 0
+    last = -1.0
     o = 0
     for i in range(ne):
         # as _event_decay, but the rates beyond m (decayed below exp(-40)) are left out of
-        # the dot product too
-        m = 0 if gap[i] == np.inf else np.searchsorted(r, _FAST / gap[i], side="right")
-        decay_into(r[:m], gap[i], x[:m], e[:m], ib[:m], fb[:m])
+        # the dot product too, and a repeated gap (a constant stretch) reuses the decay
+        if gap[i] != last:
+            m = 0 if gap[i] == np.inf else np.searchsorted(r, _FAST / gap[i], side="right")
+            decay_into(r[:m], gap[i], x[:m], e[:m], ib[:m], fb[:m])
+            last = gap[i]
         for j in range(m):
             H[j] *= e[j]
         H[m:] = 0.0
@@ -367,9 +375,13 @@ def _weighted_sums(
     Hs = (H0, H1, H2, H3)
     work = (x, W, ib, fb)
     law = (p, lgam, psi, h)
+    d = e
+    last = -1.0
     o = 0
     for i in range(ne):
-        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        if use_table or gap[i] != last:  # a repeated gap (constant stretch): same decay
+            d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+            last = gap[i]
         if derivs:
             for j in range(q):
                 t = d[j]
@@ -555,15 +567,22 @@ def weighted_sums(
     # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t}), as running
     # sums over the events (the steps in between add exact zeros: the same numbers as a
     # running sum over every step)
-    live = fin & (a_ev != 0)
-    y0 = np.where(live, grid.z[0] - ell0, 0.0)
+    # only at the live events (a prediction at every step of a piecewise-constant schedule
+    # has many events without an amplitude)
+    live = np.flatnonzero(fin & (a_ev != 0))
     with np.errstate(under="ignore"):
-        tails = _tails(p, y0, math.exp(grid.z[0]), grid.h, derivs=derivs)
-    T0, T1 = (np.where(live, t, 0.0) * a_ev for t in tails[:2])
+        tails = _tails(p, grid.z[0] - ell0[live], math.exp(grid.z[0]), grid.h, derivs=derivs)
+
+    def spread(t):
+        full = np.zeros(st.size)
+        full[live] = t * a_ev[live]
+        return full
+
+    T0, T1 = (spread(t) for t in tails[:2])
     S_ev = ev.S[st]
     start = np.where(st > 0, ev.S[st - 1], 0.0) if own else S_ev  # Delta_{k,t} = S_t - start_k
     if derivs:
-        dT0_l, dT0_p, dT1_l, dT1_p = (np.where(live, t, 0.0) * a_ev for t in tails[2:])
+        dT0_l, dT0_p, dT1_l, dT1_p = (spread(t) for t in tails[2:])
         t0 = np.stack([T0, dT0_l, dT0_p, dT0_l * dell_ev])
         t1 = np.stack([T1, dT1_l, dT1_p, dT1_l * dell_ev])
     else:
