@@ -86,6 +86,8 @@ class _Prep:
         "B1",
         "H1",
         "HB",
+        "CA",
+        "CB",
         "xa",
         "xb",
         "grid",
@@ -100,6 +102,14 @@ def _below(a, S, obs):
     """``A = sum_{k<t} a_k`` and ``B = sum_{k<t} a_k (S_t - S_k)`` at the steps ``obs``."""
     ca = np.cumsum(a)[obs] - a[obs]
     cs = np.cumsum(a * S)[obs] - a[obs] * S[obs]
+    return ca, S[obs] * ca - cs
+
+
+def _below_rows(rows, S, obs):
+    """:func:`_below` for every row of ``rows`` at once."""
+    at = rows[:, obs]
+    ca = np.cumsum(rows, axis=1)[:, obs] - at
+    cs = np.cumsum(rows * S, axis=1)[:, obs] - at * S[obs]
     return ca, S[obs] * ca - cs
 
 
@@ -172,6 +182,7 @@ class FSLLaw(SurrogateLaw):
         if active.size == 0:
             p.H1 = np.zeros((q, obs.size))
             p.HB = np.zeros((1, q, obs.size))
+            p.CA = p.CB = np.zeros((1, obs.size))
             p.xa, p.xb, p.deg, p.logS_k = 0.0, 1.0, 0, np.empty(0)
             return p
         if np.any(S[active] <= 0):
@@ -201,7 +212,26 @@ class FSLLaw(SurrogateLaw):
         rows[1:, active] = d[active] * npcheb.chebvander(xh, p.deg).T
         sums = decayed_sums(eta, rows, obs, p.grid, own=False)
         p.H1, p.HB = sums[0], sums[1:]
+        # the undecayed sums A, B of the same rows: then every s-dependent quantity of an
+        # evaluation is a small product with the Chebyshev coefficients (no O(K) pass)
+        p.CA, p.CB = _below_rows(rows[1:], S, obs)
         return p
+
+    def _cheb_parts(self, p, coef):
+        """``(H, A, B)`` of the amplitudes ``d_k f(log T(k))`` whose Chebyshev coefficients
+        are ``coef`` (the printed form's ``T(k)^-s`` and its ``s``-derivative)."""
+        if not p.active.size:
+            return np.zeros_like(p.H1), np.zeros(p.obs.size), np.zeros(p.obs.size)
+        return np.tensordot(coef, p.HB, axes=(0, 0)), coef @ p.CA, coef @ p.CB
+
+    def _cheb_coef(self, p, s, derivative=False):
+        """Chebyshev coefficients of ``T^-s`` (or of ``d/ds T^-s = -log T T^-s``) in ``log T``."""
+        half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
+        if derivative:
+            return npcheb.chebinterpolate(
+                lambda u: -(mid + half * u) * np.exp(-s * (mid + half * u)), p.deg
+            )
+        return npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
 
     def _predict(self, lrs, obs):
         """One evaluation without the fit-time cache: the LRD weight is folded into the
@@ -283,17 +313,7 @@ class FSLLaw(SurrogateLaw):
         W, T0, T1 = mw[:3]
         if self.options["xi"] == "end":
             return self._evaluate_end(p, theta, mw, jac)
-        a2 = np.zeros_like(p.d)
-        da2 = np.zeros_like(p.d)
-        if p.active.size:
-            a2[p.active] = p.d[p.active] * np.exp(-s * p.logS_k)
-            da2[p.active] = -p.logS_k * a2[p.active]
-            half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
-            cf = npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
-            H2 = np.tensordot(cf, p.HB, axes=(0, 0))
-        else:
-            H2 = np.zeros_like(p.H1)
-        A2, B2 = _below(a2, p.Sk, p.obs)
+        H2, A2, B2 = self._cheb_parts(p, self._cheb_coef(p, s) if p.active.size else None)
         P1 = W @ p.H1 + T0 * p.A1 - T1 * p.B1
         P2 = W @ H2 + T0 * A2 - T1 * B2
         pw = p.S ** (-s)
@@ -303,14 +323,8 @@ class FSLLaw(SurrogateLaw):
         if not jac:
             return pred, None
         Wl, Wg, T0l, T0g, T1l, T1g = mw[3:]
-        if p.active.size:
-            cfs = npcheb.chebinterpolate(
-                lambda u: -(mid + half * u) * np.exp(-s * (mid + half * u)), p.deg
-            )
-            H3 = np.tensordot(cfs, p.HB, axes=(0, 0))
-        else:
-            H3 = np.zeros_like(p.H1)
-        dA2, dB2 = _below(da2, p.Sk, p.obs)
+        cfs = self._cheb_coef(p, s, derivative=True) if p.active.size else None
+        H3, dA2, dB2 = self._cheb_parts(p, cfs)
         P3 = W @ H3 + T0 * dA2 - T1 * dB2
         dP1c = Wl @ p.H1 + T0l * p.A1 - T1l * p.B1
         dP2c = Wl @ H2 + T0l * A2 - T1l * B2
@@ -417,15 +431,7 @@ class FSLLaw(SurrogateLaw):
         if self.options["xi"] == "end":
             drop2 = pw * drop1
         else:
-            a2 = np.zeros_like(p.d)
-            if p.active.size:
-                a2[p.active] = p.d[p.active] * np.exp(-s * p.logS_k)
-                half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
-                cf = npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
-                H2 = np.tensordot(cf, p.HB, axes=(0, 0))
-            else:
-                H2 = np.zeros_like(p.H1)
-            A2, B2 = _below(a2, p.Sk, p.obs)
+            H2, A2, B2 = self._cheb_parts(p, self._cheb_coef(p, s) if p.active.size else None)
             drop2 = A2 - (W @ H2 + T0 * A2 - T1 * B2)
         return np.column_stack([np.ones_like(pw), pw, -drop1, -drop2])
 
