@@ -427,12 +427,11 @@ def _add_term(Hs, work, z, r, ell, v, eta, dell, a, law, derivs):
     while m > 0 and x[m - 1] < -_FAST:
         m -= 1
     _exp(x[:m], W[:m], ib[:m], fb[:m])
-    W[m:] = 0.0
-    for j in range(q):
+    for j in range(m):
         W[j] *= h * a
         H0[j] += W[j]
     if derivs:
-        for j in range(q):
+        for j in range(m):
             g = W[j] * (r[j] * v - p)
             H1[j] += g
             H2[j] += W[j] * ((z[j] - ell) - psi)
