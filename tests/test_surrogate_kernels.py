@@ -164,14 +164,19 @@ def test_contracted_sums_equal_the_decayed_sums_contracted(name, p, scale):
     assert np.max(np.abs(one - cached)) < SURR_ROUNDOFF * np.abs(d).sum()
 
 
-@pytest.mark.parametrize(
-    "law", surrogate_laws() + [FSLLaw(surrogate_laws()[1].params, clip=False)], ids=law_id
-)
+#: the laws whose predict() has its own one-pass route (FSLLaw._predict; MPL, momentum and the
+#: zeta form predict through _evaluate itself, where this comparison would be an identity)
+ONE_PASS = [
+    law for law in surrogate_laws() if law.name == "fsl" and not law.options.get("zeta")
+] + [FSLLaw(surrogate_laws()[1].params, clip=False)]
+
+
+@pytest.mark.parametrize("law", ONE_PASS, ids=law_id)
 @pytest.mark.parametrize("name", ["cosine", "steps", "to-zero"])
 def test_prediction_equals_the_fit_path(law, name):
-    # predict() takes the one-pass route (FSL: LRD weight folded into the decrements, T^-s
-    # exact; every law: sums over rates formed in the recursion), the fit the cached one
-    # (FSL printed form: T^-s in Chebyshev polynomials to 1e-13): equal to round-off
+    # predict() takes the one-pass route (LRD weight folded into the decrements, T^-s exact,
+    # sums over rates formed in the recursion), the fit the cached one (printed form: T^-s in
+    # Chebyshev polynomials to 1e-13): equal to round-off
     eta = _schedules()[name]
     at = np.arange(210, eta.size, 3)
     fit_path = law._evaluate(law._prepare(eta, at), law.theta, jac=False)[0]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from fsltheory._util.loops import decay_into, record_pair, reduce_pair, scratch
+from fsltheory._util.loops import decay_into, dot, record_pair, reduce_pair, scratch
 from fsltheory._util.vexp import FASTMATH as _FM
 from fsltheory._util.vexp import vexp_into as _vexp
 
@@ -78,16 +78,6 @@ def physical_sums(eta, u_label, u_signal, rates, weights, rec):
     return out_lab, out_sig
 
 
-@njit(cache=True, fastmath=True)
-def _dot(a, b):
-    """``a @ b`` with reassociation allowed, so the reduction vectorises (own function:
-    the exponential above must not be compiled with ``reassoc``)."""
-    acc = 0.0
-    for j in range(a.size):
-        acc += a[j] * b[j]
-    return acc
-
-
 @njit(cache=True, fastmath=_FM, error_model="numpy")
 def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     """:func:`physical_sums` when ``e(t) = sum_q sig_weights[q] exp(-rates[q] t)`` shares the
@@ -110,7 +100,7 @@ def physical_sums_shared(eta, u_label, rates, weights, sig_weights, rec):
     last = -1.0
     r = 0
     for k in range(K + 1):
-        ek = _dot(sig_weights, D)
+        ek = dot(sig_weights, D)
         while r < R and rec[r] == k:
             out_lab[r], out_sig[r] = reduce_pair(s_lab, s_sig, weights)
             out_e[r] = ek

@@ -62,7 +62,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from fsltheory._util.laplace import gamma_weights, trapezoid_step
-from fsltheory._util.loops import count_true, decay_into, scratch
+from fsltheory._util.loops import count_true, decay_into, dot, scratch, total
 from fsltheory._util.vexp import FASTMATH as _FM
 from fsltheory._util.vexp import vexp_into as _exp
 
@@ -207,9 +207,12 @@ def _event_decay(i, gap, r, table, use_table, x, e, ib, fb):
     """``exp(-r gap[i])``, the decay of every rate since the previous event: the cached
     table's row itself (no copy: the table streams 8 q bytes per event, and these loops are
     most of a fit's time), else computed into ``e`` (zero before the first event, where
-    ``gap = inf``) and ``e`` returned."""
+    ``gap = inf``) and ``e`` returned.  Called for every event in order, and ``e`` written
+    by nothing else, so an event whose gap repeats the previous one returns ``e`` as is."""
     if use_table:
         return table[i]
+    if i > 0 and gap[i] == gap[i - 1]:
+        return e  # a repeated gap (a constant stretch): e still holds its decay
     if gap[i] == np.inf:
         e[:] = 0.0
         return e
@@ -235,13 +238,9 @@ def _decayed_sums(gap, amps, z, is_obs, own, table, use_table):
     r = np.exp(z)
     H = np.zeros((nm, q))
     x, e, ib, fb = scratch(q)
-    d = e
-    last = -1.0
     o = 0
     for i in range(ne):
-        if use_table or gap[i] != last:  # a repeated gap (constant stretch): same decay
-            d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
-            last = gap[i]
+        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         for m in range(nm):
             for j in range(q):
                 H[m, j] *= d[j]
@@ -281,25 +280,6 @@ def decayed_sums(lrs, amps, obs, grid: RateGrid, *, own: bool, events=None, tabl
     return _decayed_sums(ev.gap, a, grid.z, is_obs, bool(own), tab, use)
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
-def _total(H):
-    """``sum_j H[j]`` (its own function: re-association, which vectorises the sum, is allowed
-    here and not in the callers, where it would undo the exponential's rounding trick)."""
-    acc = 0.0
-    for j in range(H.size):
-        acc += H[j]
-    return acc
-
-
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
-def _dot(W, H):
-    """``sum_j W[j] H[j]`` (as :func:`_total`)."""
-    acc = 0.0
-    for j in range(H.size):
-        acc += W[j] * H[j]
-    return acc
-
-
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _contracted_sums(gap, amp, z, W, is_obs):
     """``sum_j W_j H_j`` at the wanted events for one amplitude row, ``k < t`` (the FSL
@@ -311,21 +291,14 @@ def _contracted_sums(gap, amp, z, W, is_obs):
     r = np.exp(z)
     H = np.zeros(q)
     x, e, ib, fb = scratch(q)
-    m = 0
-    last = -1.0
+    tab = np.empty((1, 1))
     o = 0
     for i in range(ne):
-        # as _event_decay, but the rates beyond m (decayed below exp(-40)) are left out of
-        # the dot product too, and a repeated gap (a constant stretch) reuses the decay
-        if gap[i] != last:
-            m = 0 if gap[i] == np.inf else np.searchsorted(r, _FAST / gap[i], side="right")
-            decay_into(r[:m], gap[i], x[:m], e[:m], ib[:m], fb[:m])
-            last = gap[i]
-        for j in range(m):
-            H[j] *= e[j]
-        H[m:] = 0.0
+        d = _event_decay(i, gap, r, tab, False, x, e, ib, fb)
+        for j in range(q):
+            H[j] *= d[j]
         if is_obs[i]:
-            out[o] = _dot(W[:m], H[:m])
+            out[o] = dot(W, H)
             o += 1
         a = amp[i]
         for j in range(q):
@@ -375,13 +348,9 @@ def _weighted_sums(
     Hs = (H0, H1, H2, H3)
     work = (x, W, ib, fb)
     law = (p, lgam, psi, h)
-    d = e
-    last = -1.0
     o = 0
     for i in range(ne):
-        if use_table or gap[i] != last:  # a repeated gap (constant stretch): same decay
-            d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
-            last = gap[i]
+        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         if derivs:
             for j in range(q):
                 t = d[j]
@@ -397,11 +366,11 @@ def _weighted_sums(
         if live and own:
             _add_term(Hs, work, z, r, ell[i], v[i], etaw[i], dell[i], a, law, derivs)
         if is_obs[i]:
-            out[0, o] = _total(H0)
+            out[0, o] = total(H0)
             if derivs:
-                out[1, o] = _total(H1)
-                out[2, o] = _total(H2)
-                out[3, o] = _total(H3)
+                out[1, o] = total(H1)
+                out[2, o] = total(H2)
+                out[3, o] = total(H3)
             o += 1
         if live and not own:
             _add_term(Hs, work, z, r, ell[i], v[i], 0.0, dell[i], a, law, derivs)

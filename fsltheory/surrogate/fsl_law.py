@@ -80,7 +80,6 @@ class _Prep:
         "S",
         "Sk",
         "d",
-        "logS_k",
         "active",
         "A1",
         "B1",
@@ -99,18 +98,17 @@ class _Prep:
 
 
 def _below(a, S, obs):
-    """``A = sum_{k<t} a_k`` and ``B = sum_{k<t} a_k (S_t - S_k)`` at the steps ``obs``."""
-    ca = np.cumsum(a)[obs] - a[obs]
-    cs = np.cumsum(a * S)[obs] - a[obs] * S[obs]
+    """``A = sum_{k<t} a_k`` and ``B = sum_{k<t} a_k (S_t - S_k)`` at the steps ``obs``, for
+    one amplitude row ``a`` or every row of a 2-d ``a``."""
+    at = a[..., obs]
+    ca = np.cumsum(a, axis=-1)[..., obs] - at
+    cs = np.cumsum(a * S, axis=-1)[..., obs] - at * S[obs]
     return ca, S[obs] * ca - cs
 
 
-def _below_rows(rows, S, obs):
-    """:func:`_below` for every row of ``rows`` at once."""
-    at = rows[:, obs]
-    ca = np.cumsum(rows, axis=1)[:, obs] - at
-    cs = np.cumsum(rows * S, axis=1)[:, obs] - at * S[obs]
-    return ca, S[obs] * ca - cs
+def _check_area(S, active):
+    if np.any(S[active] <= 0):
+        raise ValueError("the FSL law needs a positive learning-rate area T(k) at every decrement")
 
 
 @_register
@@ -183,17 +181,14 @@ class FSLLaw(SurrogateLaw):
             p.H1 = np.zeros((q, obs.size))
             p.HB = np.zeros((1, q, obs.size))
             p.CA = p.CB = np.zeros((1, obs.size))
-            p.xa, p.xb, p.deg, p.logS_k = 0.0, 1.0, 0, np.empty(0)
+            p.xa, p.xb, p.deg = 0.0, 1.0, 0
             return p
-        if np.any(S[active] <= 0):
-            raise ValueError(
-                "the FSL law needs a positive learning-rate area T(k) at every decrement"
-            )
+        _check_area(S, active)
         x = np.log(S[active])
         xa, xb = float(x.min()), float(x.max())
         if xb - xa < 1e-9:
             xa, xb = xa - 0.5, xb + 0.5
-        p.xa, p.xb, p.logS_k = xa, xb, x
+        p.xa, p.xb = xa, xb
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
             with np.errstate(divide="ignore"):
                 p.logeta = np.log(eta[:n])
@@ -214,24 +209,22 @@ class FSLLaw(SurrogateLaw):
         p.H1, p.HB = sums[0], sums[1:]
         # the undecayed sums A, B of the same rows: then every s-dependent quantity of an
         # evaluation is a small product with the Chebyshev coefficients (no O(K) pass)
-        p.CA, p.CB = _below_rows(rows[1:], S, obs)
+        p.CA, p.CB = _below(rows[1:], S, obs)
         return p
 
-    def _cheb_parts(self, p, coef):
-        """``(H, A, B)`` of the amplitudes ``d_k f(log T(k))`` whose Chebyshev coefficients
-        are ``coef`` (the printed form's ``T(k)^-s`` and its ``s``-derivative)."""
+    def _cheb_parts(self, p, s, derivative=False):
+        """``(H, A, B)`` of the amplitudes ``d_k T(k)^-s`` (or of their ``s``-derivative,
+        ``-d_k log T(k) T(k)^-s``), from the Chebyshev rows cached by :meth:`_prepare`."""
         if not p.active.size:
             return np.zeros_like(p.H1), np.zeros(p.obs.size), np.zeros(p.obs.size)
-        return np.tensordot(coef, p.HB, axes=(0, 0)), coef @ p.CA, coef @ p.CB
-
-    def _cheb_coef(self, p, s, derivative=False):
-        """Chebyshev coefficients of ``T^-s`` (or of ``d/ds T^-s = -log T T^-s``) in ``log T``."""
         half, mid = 0.5 * (p.xb - p.xa), 0.5 * (p.xa + p.xb)
         if derivative:
-            return npcheb.chebinterpolate(
+            coef = npcheb.chebinterpolate(
                 lambda u: -(mid + half * u) * np.exp(-s * (mid + half * u)), p.deg
             )
-        return npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
+        else:
+            coef = npcheb.chebinterpolate(lambda u: np.exp(-s * (mid + half * u)), p.deg)
+        return np.tensordot(coef, p.HB, axes=(0, 0)), coef @ p.CA, coef @ p.CB
 
     def _predict(self, lrs, obs):
         """One evaluation without the fit-time cache: the LRD weight is folded into the
@@ -249,10 +242,7 @@ class FSLLaw(SurrogateLaw):
         d = self._decrements(eta)[:n]
         S = np.cumsum(eta[:n])
         active = d != 0
-        if np.any(S[active] <= 0):
-            raise ValueError(
-                "the FSL law needs a positive learning-rate area T(k) at every decrement"
-            )
+        _check_area(S, active)
         end = self.options["xi"] == "end"
         a = d.copy()
         if not end:
@@ -313,7 +303,7 @@ class FSLLaw(SurrogateLaw):
         W, T0, T1 = mw[:3]
         if self.options["xi"] == "end":
             return self._evaluate_end(p, theta, mw, jac)
-        H2, A2, B2 = self._cheb_parts(p, self._cheb_coef(p, s) if p.active.size else None)
+        H2, A2, B2 = self._cheb_parts(p, s)
         P1 = W @ p.H1 + T0 * p.A1 - T1 * p.B1
         P2 = W @ H2 + T0 * A2 - T1 * B2
         pw = p.S ** (-s)
@@ -323,8 +313,7 @@ class FSLLaw(SurrogateLaw):
         if not jac:
             return pred, None
         Wl, Wg, T0l, T0g, T1l, T1g = mw[3:]
-        cfs = self._cheb_coef(p, s, derivative=True) if p.active.size else None
-        H3, dA2, dB2 = self._cheb_parts(p, cfs)
+        H3, dA2, dB2 = self._cheb_parts(p, s, derivative=True)
         P3 = W @ H3 + T0 * dA2 - T1 * dB2
         dP1c = Wl @ p.H1 + T0l * p.A1 - T1l * p.B1
         dP2c = Wl @ H2 + T0l * A2 - T1l * B2
@@ -431,7 +420,7 @@ class FSLLaw(SurrogateLaw):
         if self.options["xi"] == "end":
             drop2 = pw * drop1
         else:
-            H2, A2, B2 = self._cheb_parts(p, self._cheb_coef(p, s) if p.active.size else None)
+            H2, A2, B2 = self._cheb_parts(p, s)
             drop2 = A2 - (W @ H2 + T0 * A2 - T1 * B2)
         return np.column_stack([np.ones_like(pw), pw, -drop1, -drop2])
 
@@ -483,10 +472,7 @@ class FSLLaw(SurrogateLaw):
             mask = np.ones(K, dtype=bool)
             d = raw
         act = d != 0
-        if np.any(Tk[act] <= 0):
-            raise ValueError(
-                "the FSL law needs a positive learning-rate area T(k) at every decrement"
-            )
+        _check_area(Tk, act)
         end = self.options["xi"] == "end"
         v = np.zeros(K)
         v[act] = c3 + (T if end else Tk[act]) ** (-s)
