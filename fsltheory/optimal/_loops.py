@@ -17,7 +17,14 @@ from numba import njit
 
 from fsltheory.exact._recursion import DIVERGED, step_modes
 
-__all__ = ["exact_forward", "exact_backward", "fsl_forward", "fsl_backward", "DIVERGED"]
+__all__ = [
+    "exact_forward",
+    "exact_replay",
+    "exact_backward",
+    "fsl_forward",
+    "fsl_backward",
+    "DIVERGED",
+]
 
 
 _FLAGS = {"reassoc", "contract"}
@@ -52,6 +59,30 @@ def exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, R, hist, every, ckpts
             return k
     R[k1] = Rk
     return -1
+
+
+@njit(cache=True, nogil=True, fastmath=_FLAGS)
+def exact_replay(lam, wl, r, sigma2, lrs, invb, R, k0, k1, hist):
+    """Recompute steps ``k0..k1-1`` of a segment in place on ``r`` (its checkpoint on
+    entry), writing ``w lambda r(k)`` to row ``k - k0`` of ``hist`` (``wl = w lambda``).
+
+    ``R(k)`` is read from the forward pass instead of being summed again: the update of
+    each mode then has no reduction over the nodes (no dependency chain between steps
+    through ``R``), and the states are bit-identical to the forward pass's, because the
+    same ``R(k)`` enters the same increment form in the same order.
+    """
+    n = lam.size
+    for k in range(k0, k1):
+        eta = lrs[k]
+        ib = invb[k]
+        q = 1.0 + ib
+        G = ib * (R[k] + sigma2)
+        row = hist[k - k0]
+        for i in range(n):
+            ri = r[i]
+            row[i] = wl[i] * ri
+            t = eta * lam[i]
+            r[i] = ri + t * (t * (q * ri + G) - 2.0 * ri)
 
 
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
@@ -174,15 +205,14 @@ def fsl_backward(rates, wq, hist, lrs, omega, k0, k1, mu, g_dir, m_out):
 @njit(cache=True, nogil=True)
 def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     """Forward pass with checkpoints every ``seg`` steps (or the whole history when
-    ``seg >= K``), then, segment by segment from the last, recomputation and reverse sweep.
-    All in one compiled call: driving the segments from Python cost more than the sweeps.
-    Returns the diverging step or -1."""
+    ``seg >= K``), then, segment by segment from the last, recomputation
+    (:func:`exact_replay`) and reverse sweep.  All in one compiled call: driving the
+    segments from Python cost more than the sweeps.  Returns the diverging step or -1."""
     K = lrs.size
     n = lam.size
     nseg = (K + seg - 1) // seg
     r = r0.copy()
     empty = np.empty((0, n))
-    Rseg = np.empty(K + 1)
     if nseg == 1:
         hist = np.empty((K, n))
         bad = exact_forward(lam, w, r, C, sigma2, lrs, invb, 0, K, R, hist, 0, empty)
@@ -193,14 +223,15 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     if bad >= 0:
         return bad
     pp = np.zeros(n)
-    wl2 = w * lam * lam
+    wl = w * lam
+    wl2 = wl * lam
     Z = 0.5 * omega[K]
     for j in range(nseg - 1, -1, -1):
         k0 = j * seg
         k1 = min(K, k0 + seg)
-        if nseg > 1:  # recompute the segment from its checkpoint (bit-identical states)
+        if nseg > 1:
             for i in range(n):
                 r[i] = ckpts[j, i]
-            exact_forward(lam, w, r, C, sigma2, lrs, invb, k0, k1, Rseg, hist, 0, empty)
+            exact_replay(lam, wl, r, sigma2, lrs, invb, R, k0, k1, hist)
         Z = exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
     return -1

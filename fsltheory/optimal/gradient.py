@@ -31,14 +31,16 @@ backwards stably (``a_i`` is tiny for the fast modes).  When the whole history f
 forward pass plus one reverse sweep, ``O(K x nodes)`` time.  Otherwise the forward pass
 keeps only ``r`` at every ``S = ceil(sqrt(K))``-th step (checkpoints), and each segment is
 recomputed from its checkpoint just before it is swept backwards: memory
-``2 S x nodes = O(nodes sqrt(K))``, time one extra forward pass (each step is recomputed
-exactly once).  The threshold is low on purpose: the forward loop runs at about one node
-update per cycle, faster than a stored history can be written to and read back from main
-memory (46 MB at ``K = 3.2e4``; measured 2-3x slower, page faults included), while a
-``sqrt(K)`` segment stays in cache.  Recomputation from checkpoints was preferred over multi-level
-(binomial) checkpointing because a single level already meets the ``sqrt(K)`` memory target
-at the price of one forward pass, and the recomputed states are bit-identical to the
-stored ones, so both storage modes give the same gradient.
+``2 S x nodes = O(nodes sqrt(K))``, time one extra pass over the steps (each step is
+recomputed exactly once, reading ``R(k)`` from the forward pass instead of summing it
+again, so the recomputation has no reduction over the nodes).  The threshold is low on
+purpose: the forward loop runs at about one node update per cycle, faster than a stored
+history can be written to and read back from main memory (46 MB at ``K = 3.2e4``; measured
+2-3x slower, page faults included), while a ``sqrt(K)`` segment stays in cache.
+Recomputation from checkpoints was preferred over multi-level (binomial) checkpointing
+because a single level already meets the ``sqrt(K)`` memory target at the price of one
+extra pass, and the recomputed states are bit-identical to the stored ones, so both storage
+modes give the same gradient.
 
 The rule is *fixed* (built once from an upper bound ``t_max`` of the intrinsic time, e.g.
 ``cap x steps``), so that ``J`` is one smooth function of ``(eta, B)``: the production engine
@@ -327,6 +329,7 @@ def exact_gradient(
     if bad >= 0:
         raise _diverged(bad, lrs, bsz)
     value = 0.5 * float(np.dot(om, R))
+    R *= 0.5  # E_k = R(k)/2 in place: a fresh K-array costs its page faults again
     meta = {
         "storage": storage,
         "segment": seg,
@@ -334,4 +337,4 @@ def exact_gradient(
         "t_max": sp.t_max,
         "elapsed_s": time.perf_counter() - t0,
     }
-    return RiskGradient(value=value, lr=g_eta, batch=g_b, excess_risk=0.5 * R, meta=meta)
+    return RiskGradient(value=value, lr=g_eta, batch=g_b, excess_risk=R, meta=meta)
