@@ -53,6 +53,28 @@ def bench_gradient(steps: int, M: int) -> None:
     )
 
 
+def bench_fsl_gradient(steps: int, M: int) -> None:
+    """One adjoint gradient of the physical-time FSL vs one ``fsl_curve`` pass (proxy kernel)."""
+    import numpy as np
+
+    from fsltheory import PowerLawModel, fsl_curve
+    from fsltheory.optimal import fsl_gradient
+
+    m = PowerLawModel(beta=2.0, s=1.0, sigma2=1.0, M=M)
+    lrs = 0.03 * (1.0 - np.arange(steps) / steps) ** 2 + 1e-4  # a new rate at every step
+    fsl_gradient(m, lrs[:100], check_stability=False)  # compile / load the kernels
+    fsl_curve(m, lrs[:100], record=[100], check_stability=False)
+    rep = 15 if steps <= 100_000 else 5
+    t_g, g = cpu(fsl_gradient, m, lrs, check_stability=False, repeat=rep)
+    t_f, c = cpu(fsl_curve, m, lrs, record=[steps], check_stability=False, repeat=rep)
+    assert abs(g.value / c.final - 1.0) < 1e-10
+    print(
+        f"FSL gradient N={steps:.2g} M={M:.0e} rates={g.meta['nodes']} ({g.meta['storage']}): "
+        f"gradient {1e3 * t_g:.2f} ms, fsl_curve {1e3 * t_f:.2f} ms -> ratio {t_g / t_f:.2f} "
+        "(<= 3 required)"
+    )
+
+
 def bench_optimise(steps: int, M: int, fd_steps: int | None, big: bool) -> None:
     """Full optimisation (easy and hard regime), baseline tables, starts, FD speed-up."""
     from fsltheory import PowerLawModel
@@ -216,8 +238,10 @@ def main(argv=None) -> int:
     steps, M = (200, 200) if a.quick else (32_000, 10**9)
     fd = a.fd_steps if a.fd_steps is not None else (200 if a.quick else 8_000)
     bench_gradient(steps, M)
+    bench_fsl_gradient(steps, M)
     if not a.quick:
         bench_gradient(1_000_000, M)
+        bench_fsl_gradient(1_000_000, M)
     bench_optimise(steps, M, fd, a.big and not a.quick)
     return 0
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fsltheory._util.loops import decay_into, dot, scratch
 from fsltheory.exact._recursion import DIVERGED, step_modes
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "exact_backward",
     "fsl_forward",
     "fsl_backward",
+    "fsl_adjoint",
     "DIVERGED",
 ]
 
@@ -136,68 +138,57 @@ def exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g
     return Z
 
 
-@njit(cache=True, nogil=True)
-def _decay(rates, eta, dec):
-    for j in range(rates.size):
-        dec[j] = np.exp(-rates[j] * eta)
-
-
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
-def fsl_forward(rates, wq, U, lrs, v, k0, k1, y, hist, every, ckpts):
+def fsl_forward(rates, wq, U, lrs, v, k0, k1, y, hist, dhist, every, ckpts):
     """``U_q(k+1) = exp(-rho_q eta_k) U_q(k) + v_k`` over steps ``k0..k1-1`` in place;
-    ``y[k] = sum_q w_q U_q(k)`` for ``k = k0..k1``; ``hist``/``ckpts`` as in
-    :func:`exact_forward`."""
+    ``y[k] = sum_q w_q U_q(k)`` for ``k = k0..k1`` (skipped when ``y`` is empty: a
+    recomputed segment needs the states only); ``hist``/``ckpts`` as in
+    :func:`exact_forward`, and with ``hist`` row ``k - k0`` of ``dhist`` receives the decay
+    factors ``d_q(k)``, so that the reverse sweep needs no exponentials."""
     q = rates.size
     keep = hist.shape[0] > 0
-    dec = np.empty(q)
+    want = y.size > 0
+    x, dec, bits, fb = scratch(q)
     last = -1.0
     for k in range(k0, k1):
-        acc = 0.0
-        for j in range(q):
-            acc += wq[j] * U[j]
-        y[k] = acc
+        if want:
+            y[k] = dot(wq, U)
+        e = lrs[k]
+        if e != last:  # constant stretches cost no exponentials
+            decay_into(rates, e, x, dec, bits, fb)
+            last = e
         if keep:
             for j in range(q):
                 hist[k - k0, j] = U[j]
+                dhist[k - k0, j] = dec[j]
         if every > 0 and k % every == 0:
             for j in range(q):
                 ckpts[k // every, j] = U[j]
-        e = lrs[k]
-        if e != last:  # constant stretches cost no exponentials
-            _decay(rates, e, dec)
-            last = e
         vk = v[k]
         for j in range(q):
             U[j] = dec[j] * U[j] + vk
-    acc = 0.0
-    for j in range(q):
-        acc += wq[j] * U[j]
-    y[k1] = acc
+    if want:
+        y[k1] = dot(wq, U)
 
 
 @njit(cache=True, nogil=True, fastmath=_FLAGS)
-def fsl_backward(rates, wq, hist, lrs, omega, k0, k1, mu, g_dir, m_out):
+def fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out):
     """Reverse sweep of the FSL adjoint ``mu_q(k) = omega_k w_q + d_q(k) mu_q(k+1)``:
     ``m_out[k] = sum_q mu_q(k+1)`` and ``g_dir[k] = -sum_q mu_q(k+1) rho_q d_q(k) U_q(k)``
-    (the dependence of the decay factors on ``eta_k``).  ``mu`` holds ``mu(k1)`` on entry
-    and ``mu(k0)`` on exit."""
+    (the dependence of the decay factors on ``eta_k``), with ``U`` and ``d`` read from
+    ``hist`` and ``dhist``.  ``mu`` holds ``mu(k1)`` on entry and ``mu(k0)`` on exit."""
     q = rates.size
-    dec = np.empty(q)
-    last = -1.0
     for k in range(k1 - 1, k0 - 1, -1):
-        e = lrs[k]
-        if e != last:
-            _decay(rates, e, dec)
-            last = e
         m = 0.0
         gd = 0.0
         row = k - k0
         ok = omega[k]
         for j in range(q):
             mj = mu[j]
+            dj = dhist[row, j]
             m += mj
-            gd += mj * rates[j] * dec[j] * hist[row, j]
-            mu[j] = ok * wq[j] + dec[j] * mj
+            gd += mj * rates[j] * dj * hist[row, j]
+            mu[j] = ok * wq[j] + dj * mj
         m_out[k] = m
         g_dir[k] = -gd
 
@@ -235,3 +226,32 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
             exact_replay(lam, wl, r, sigma2, lrs, invb, R, k0, k1, hist)
         Z = exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
     return -1
+
+
+@njit(cache=True, nogil=True)
+def fsl_adjoint(rates, wq, lrs, v, omega, seg, y, g_dir, m_out):
+    """:func:`exact_adjoint` for the FSL: forward pass (``y``) with the whole history
+    (``seg >= K``) or checkpoints every ``seg`` steps, then per segment from the last,
+    recomputation and reverse sweep, in one compiled call."""
+    K = lrs.size
+    q = rates.size
+    nseg = (K + seg - 1) // seg
+    U = np.zeros(q)
+    empty = np.empty((0, q))
+    hist = np.empty((seg, q))
+    dhist = np.empty((seg, q))
+    ckpts = np.empty((nseg, q))
+    if nseg == 1:
+        fsl_forward(rates, wq, U, lrs, v, 0, K, y, hist, dhist, 0, empty)
+    else:
+        fsl_forward(rates, wq, U, lrs, v, 0, K, y, empty, empty, seg, ckpts)
+    mu = omega[K] * wq
+    no_y = np.empty(0)
+    for j in range(nseg - 1, -1, -1):
+        k0 = j * seg
+        k1 = min(K, k0 + seg)
+        if nseg > 1:
+            for i in range(q):
+                U[i] = ckpts[j, i]
+            fsl_forward(rates, wq, U, lrs, v, k0, k1, no_y, hist, dhist, 0, empty)
+        fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out)

@@ -20,7 +20,9 @@ with ``m_k = sum_q mu_q(k+1)``:
 
 where ``g_T(l) = e'(T_l) (c_1 omega_l + c_2 m_l eta_l^2 / B_l)`` is the derivative with
 respect to the intrinsic time ``T_l = sum_{k<l} eta_k`` (a reverse cumulative sum).  Storage
-is that of :mod:`fsltheory.optimal.gradient` (full history or ``sqrt(K)`` checkpoints).  The
+is that of :mod:`fsltheory.optimal.gradient` (full history or ``sqrt(K)`` checkpoints); the
+recomputed segment keeps the decay factors ``d_q(k)`` beside the states, so the reverse
+sweep computes no exponentials (the forward passes compute ``q`` per step, vectorised).  The
 kernel's exponential sum is fixed by ``t_max`` (default ``sum eta``), as the rule of the
 exact engine is.
 """
@@ -35,7 +37,7 @@ import numpy as np
 from fsltheory._util.validate import check_int, check_lr_array
 from fsltheory.fsl.evaluate import coefficients
 from fsltheory.model import PowerLawModel
-from fsltheory.optimal._loops import fsl_backward, fsl_forward
+from fsltheory.optimal._loops import fsl_adjoint
 from fsltheory.optimal.gradient import (
     HISTORY_BYTES,
     RiskGradient,
@@ -140,30 +142,13 @@ def fsl_gradient(
     v = np.ascontiguousarray(src * lrs**2 / bsz)
     q = rates.size
     y = np.empty(K + 1)
-    U = np.zeros(q)
-    empty = np.empty((0, q))
-    if K * q * 8 <= max_history_bytes:
+    if 2 * K * q * 8 <= max_history_bytes:  # the states and their decay factors
         seg, storage = K, "history"
     else:
         seg, storage = max(1, math.isqrt(K - 1) + 1), "checkpoints"
-    nseg = -(-K // seg)
-    if nseg == 1:
-        hist = np.empty((K, q))
-        fsl_forward(rates, wq, U, lrs, v, 0, K, y, hist, 0, empty)
-    else:
-        hist = np.empty((seg, q))
-        ckpts = np.empty((nseg, q))
-        fsl_forward(rates, wq, U, lrs, v, 0, K, y, empty, seg, ckpts)
-    mu = om[K] * wq
     g_dir = np.empty(K)
     m = np.empty(K)
-    yseg = np.empty(K + 1)
-    for j in range(nseg - 1, -1, -1):
-        k0, k1 = j * seg, min(K, (j + 1) * seg)
-        if nseg > 1:
-            U = ckpts[j].copy()
-            fsl_forward(rates, wq, U, lrs, v, k0, k1, yseg, hist, 0, empty)
-        fsl_backward(rates, wq, hist, lrs, om, k0, k1, mu, g_dir, m)
+    fsl_adjoint(rates, wq, lrs, v, om, seg, y, g_dir, m)
     gT = de * c1 * om
     gT[:-1] += de[:-1] * c2 * m * lrs**2 / bsz
     # dT_l / d eta_k = 1 for l > k: reverse cumulative sum of g_T over l = k+1..K
