@@ -194,6 +194,17 @@ def fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out):
 
 
 @njit(cache=True, nogil=True)
+def _restore(state, ckpts, j, seg, K):
+    """Bounds ``(k0, k1)`` of segment ``j``; with checkpoints, ``state`` is set to its first
+    step's (with the whole history there is one segment and nothing to restore)."""
+    if ckpts.shape[0] > 1:
+        for i in range(state.size):
+            state[i] = ckpts[j, i]
+    k0 = j * seg
+    return k0, min(K, k0 + seg)
+
+
+@njit(cache=True, nogil=True)
 def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     """Forward pass with checkpoints every ``seg`` steps (or the whole history when
     ``seg >= K``), then, segment by segment from the last, recomputation
@@ -204,12 +215,11 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     nseg = (K + seg - 1) // seg
     r = r0.copy()
     empty = np.empty((0, n))
+    hist = np.empty((min(seg, K), n))
+    ckpts = np.empty((nseg, n))
     if nseg == 1:
-        hist = np.empty((K, n))
         bad = exact_forward(lam, w, r, C, sigma2, lrs, invb, 0, K, R, hist, 0, empty)
     else:
-        hist = np.empty((seg, n))
-        ckpts = np.empty((nseg, n))
         bad = exact_forward(lam, w, r, C, sigma2, lrs, invb, 0, K, R, empty, seg, ckpts)
     if bad >= 0:
         return bad
@@ -218,11 +228,8 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     wl2 = wl * lam
     Z = 0.5 * omega[K]
     for j in range(nseg - 1, -1, -1):
-        k0 = j * seg
-        k1 = min(K, k0 + seg)
+        k0, k1 = _restore(r, ckpts, j, seg, K)
         if nseg > 1:
-            for i in range(n):
-                r[i] = ckpts[j, i]
             exact_replay(lam, wl, r, sigma2, lrs, invb, R, k0, k1, hist)
         Z = exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
     return -1
@@ -248,10 +255,7 @@ def fsl_adjoint(rates, wq, lrs, v, omega, seg, y, g_dir, m_out):
     mu = omega[K] * wq
     no_y = np.empty(0)
     for j in range(nseg - 1, -1, -1):
-        k0 = j * seg
-        k1 = min(K, k0 + seg)
+        k0, k1 = _restore(U, ckpts, j, seg, K)
         if nseg > 1:
-            for i in range(q):
-                U[i] = ckpts[j, i]
             fsl_forward(rates, wq, U, lrs, v, k0, k1, no_y, hist, dhist, 0, empty)
         fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out)
