@@ -102,6 +102,13 @@ class FitResult:
 
 
 # --------------------------------------------------------------------- transforms
+# "lin": x = theta; "log": x = log theta; "log1m": x = -log(1 - theta); "logprod:j":
+# x_i = log(theta_i theta_j) with coordinate j a "log" one (a product that the data fix
+# while its factors trade off: fsl-lr's drop amplitude c2 c3, see FSLLRLaw)
+def _partner(t: str) -> int | None:
+    return int(t.split(":")[1]) if t.startswith("logprod:") else None
+
+
 def _to_x(theta, transforms):
     x = np.array(theta, dtype=float)
     for i, t in enumerate(transforms):
@@ -109,12 +116,15 @@ def _to_x(theta, transforms):
             x[i] = np.log(theta[i])
         elif t == "log1m":
             x[i] = -np.log1p(-theta[i])
+        elif (j := _partner(t)) is not None:
+            x[i] = np.log(theta[i]) + np.log(theta[j])
     return x
 
 
 def _to_theta(x, transforms):
+    """``theta(x)`` and the diagonal of ``d theta / d x`` (see :func:`_jac_x` for the rest)."""
     th = np.array(x, dtype=float)
-    dth = np.ones_like(th)  # d theta / d x
+    dth = np.ones_like(th)  # d theta_i / d x_i
     for i, t in enumerate(transforms):
         if t == "log":
             th[i] = np.exp(x[i])
@@ -123,7 +133,20 @@ def _to_theta(x, transforms):
             e = np.exp(-x[i])
             th[i] = -np.expm1(-x[i])
             dth[i] = e
+        elif (j := _partner(t)) is not None:
+            th[i] = np.exp(x[i] - x[j])
+            dth[i] = th[i]
     return th, dth
+
+
+def _jac_x(J, th, dth, transforms):
+    """Chain rule ``dF/dx = dF/dtheta @ dtheta/dx`` for a Jacobian ``J`` in theta: the
+    diagonal, plus ``d theta_i / d x_j = -theta_i`` for every ``logprod:j`` coordinate."""
+    Jx = J * dth[None, :]
+    for i, t in enumerate(transforms):
+        if (j := _partner(t)) is not None:
+            Jx[:, j] -= J[:, i] * th[i]
+    return Jx
 
 
 def _as_curves(curves) -> list[LossCurve]:
@@ -270,7 +293,7 @@ def fit_law(
             r = np.where(ok, np.log(safe) - logy, 10.0)
             Jr = None
             if jac:
-                J = np.concatenate(jacs) * dth[None, :]
+                J = _jac_x(np.concatenate(jacs), th, dth, tr)
                 Jr = np.where(ok[:, None], J / safe[:, None], 0.0)
             cache[key] = hit = (r, Jr)
         return hit
