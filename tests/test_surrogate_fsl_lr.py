@@ -121,6 +121,18 @@ def test_fit_coordinates_chain_rule():
         assert_allclose(Jx[:, j], fd, rtol=2e-5, atol=1e-9 * np.abs(fd).max() + 1e-12)
 
 
+@pytest.mark.parametrize(
+    "bad", [("lin", "logprod:0"), ("log", "logprod:5"), ("log", "logprod:1"), ("exp", "lin")]
+)
+def test_fit_coordinates_reject_an_unknown_or_unpartnered_transform(bad):
+    # logprod:j's chain rule assumes coordinate j is log theta_j (and not itself)
+    from fsltheory.surrogate.fitting import _check_transforms
+
+    with pytest.raises(ValueError, match=r"transforms\[\d\] \(.\)"):
+        _check_transforms(bad, ("a", "b"))
+    _check_transforms(("log", "logprod:0"), ("a", "b"))
+
+
 def test_fit_reaches_the_mpl_limit_instead_of_crawling_towards_it():
     # on the 25M MPL training curves the data prefer c3 -> oo at fixed c2 c3 (the law's MPL
     # limit); in (log c2, log(c2 c3)) that is the face c2 = lower bound, which the fit

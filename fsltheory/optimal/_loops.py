@@ -195,13 +195,15 @@ def fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out):
 
 @njit(cache=True, nogil=True)
 def _restore(state, ckpts, j, seg, K):
-    """Bounds ``(k0, k1)`` of segment ``j``; with checkpoints, ``state`` is set to its first
-    step's (with the whole history there is one segment and nothing to restore)."""
-    if ckpts.shape[0] > 1:
+    """Bounds ``(k0, k1)`` of segment ``j`` and whether it must be replayed: with checkpoints
+    ``state`` is set to the segment's first step; with the whole history (one segment) the
+    forward pass already stored it and there is nothing to restore or replay."""
+    replay = ckpts.shape[0] > 1
+    if replay:
         for i in range(state.size):
             state[i] = ckpts[j, i]
     k0 = j * seg
-    return k0, min(K, k0 + seg)
+    return k0, min(K, k0 + seg), replay
 
 
 @njit(cache=True, nogil=True)
@@ -228,8 +230,8 @@ def exact_adjoint(lam, w, r0, C, sigma2, lrs, invb, omega, seg, R, g_eta, g_b):
     wl2 = wl * lam
     Z = 0.5 * omega[K]
     for j in range(nseg - 1, -1, -1):
-        k0, k1 = _restore(r, ckpts, j, seg, K)
-        if nseg > 1:
+        k0, k1, replay = _restore(r, ckpts, j, seg, K)
+        if replay:
             exact_replay(lam, wl, r, sigma2, lrs, invb, R, k0, k1, hist)
         Z = exact_backward(lam, wl2, hist, R, sigma2, lrs, invb, omega, k0, k1, pp, Z, g_eta, g_b)
     return -1
@@ -255,7 +257,7 @@ def fsl_adjoint(rates, wq, lrs, v, omega, seg, y, g_dir, m_out):
     mu = omega[K] * wq
     no_y = np.empty(0)
     for j in range(nseg - 1, -1, -1):
-        k0, k1 = _restore(U, ckpts, j, seg, K)
-        if nseg > 1:
+        k0, k1, replay = _restore(U, ckpts, j, seg, K)
+        if replay:
             fsl_forward(rates, wq, U, lrs, v, k0, k1, no_y, hist, dhist, 0, empty)
         fsl_backward(rates, wq, hist, dhist, omega, k0, k1, mu, g_dir, m_out)

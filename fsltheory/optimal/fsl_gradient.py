@@ -43,6 +43,7 @@ from fsltheory.optimal.gradient import (
     RiskGradient,
     _batch_array,
     _omega,
+    _storage,
     check_stable,
 )
 
@@ -142,10 +143,8 @@ def fsl_gradient(
     v = np.ascontiguousarray(src * lrs**2 / bsz)
     q = rates.size
     y = np.empty(K + 1)
-    if 2 * K * q * 8 <= max_history_bytes:  # the states and their decay factors
-        seg, storage = K, "history"
-    else:
-        seg, storage = max(1, math.isqrt(K - 1) + 1), "checkpoints"
+    # a stored step holds the q states and their q decay factors
+    seg, storage = _storage(K, 2 * q * 8, max_history_bytes)
     g_dir = np.empty(K)
     m = np.empty(K)
     fsl_adjoint(rates, wq, lrs, v, om, seg, y, g_dir, m)

@@ -75,6 +75,17 @@ __all__ = [
 
 #: store the whole history below this many bytes, else checkpoint every sqrt(K) steps
 HISTORY_BYTES = 4 * 2**20
+
+
+def _storage(K: int, row_bytes: int, max_history_bytes: int) -> tuple[int, str]:
+    """Segment length and storage mode of an adjoint over ``K`` steps whose stored history
+    takes ``row_bytes`` per step: the whole history when it fits in ``max_history_bytes``,
+    else checkpoints every ``ceil(sqrt(K))`` steps (module docstring, *Cost and memory*)."""
+    if K * row_bytes <= max_history_bytes:
+        return K, "history"
+    return max(1, math.isqrt(K - 1) + 1), "checkpoints"
+
+
 #: beyond this many modes the uncompressed spectrum would need gigabytes
 FULL_LIMIT = 10_000_000
 
@@ -319,10 +330,7 @@ def exact_gradient(
     om = _omega(weights, K)
     invb = 1.0 / bsz
     R = np.empty(K + 1)
-    if K * n * 8 <= max_history_bytes:
-        seg, storage = K, "history"
-    else:
-        seg, storage = max(1, math.isqrt(K - 1) + 1), "checkpoints"
+    seg, storage = _storage(K, n * 8, max_history_bytes)
     g_eta = np.empty(K)
     g_b = np.empty(K)
     bad = exact_adjoint(sp.lam, sp.w, sp.r0, sp.C, sp.sigma2, lrs, invb, om, seg, R, g_eta, g_b)

@@ -109,6 +109,23 @@ def _partner(t: str) -> int | None:
     return int(t.split(":")[1]) if t.startswith("logprod:") else None
 
 
+def _check_transforms(transforms, names) -> None:
+    """Each coordinate's transform is known, and a ``logprod:j`` partner ``j`` is a ``"log"``
+    coordinate (the chain rule of :func:`_jac_x` assumes ``d x_j / d theta_j = 1/theta_j``)."""
+    for i, t in enumerate(transforms):
+        j = _partner(t)
+        if j is None and t not in ("lin", "log", "log1m"):
+            raise ValueError(
+                f"transforms[{i}] ({names[i]}) = {t!r} is invalid: expected 'lin', 'log', "
+                "'log1m' or 'logprod:j'"
+            )
+        if j is not None and not (0 <= j < len(transforms) and transforms[j] == "log"):
+            raise ValueError(
+                f"transforms[{i}] ({names[i]}) = {t!r} is invalid: expected its partner j to "
+                "be a 'log' coordinate"
+            )
+
+
 def _to_x(theta, transforms):
     x = np.array(theta, dtype=float)
     for i, t in enumerate(transforms):
@@ -264,6 +281,7 @@ def fit_law(
             f"invalid: expected at least {npar}, one per parameter {law.param_names}"
         )
     tr = law.transforms
+    _check_transforms(tr, law.param_names)
     lo, hi = (
         law.default_bounds(cl) if bounds is None else (np.asarray(bounds[0]), np.asarray(bounds[1]))
     )
