@@ -91,6 +91,9 @@ DEFAULT_H = trapezoid_step(DEFAULT_RTOL, P_MAX)
 DEFAULT_EPS = 1e-4
 #: exp(-40) ~ 4e-18: rates this fast relative to the smallest Delta are dropped
 _FAST = 40.0
+#: placeholders for an absent decay table / parameter derivative (typed for numba)
+_NO_TABLE = np.empty((1, 1))
+_NONE = np.empty(0)
 
 
 class RateGrid:
@@ -163,12 +166,14 @@ class Events:
         Sorted unique event steps.
     obs_pos : ndarray of int
         Position in ``steps`` of each wanted step.
+    is_obs : ndarray of bool
+        Whether each event is a wanted step.
     gap : ndarray
         ``S[steps[i]] - S[steps[i-1]]`` (learning-rate area between events; ``inf`` before
         the first, where the state is still zero).
     """
 
-    __slots__ = ("steps", "obs_pos", "gap", "S", "eta")
+    __slots__ = ("steps", "obs_pos", "is_obs", "gap", "S", "eta")
 
     def __init__(self, lrs, amps, obs):
         eta = np.asarray(lrs, dtype=float)
@@ -185,6 +190,8 @@ class Events:
         gap[0] = np.inf
         gap[1:] = S[steps[1:]] - S[steps[:-1]]
         self.steps, self.obs_pos, self.gap = steps, (np.cumsum(mask) - 1)[obs], gap
+        self.is_obs = np.zeros(steps.size, dtype=np.bool_)
+        self.is_obs[self.obs_pos] = True
         self.S, self.eta = S, eta[: last + 1]
 
     def decay_table(self, grid: RateGrid) -> np.ndarray:
@@ -273,11 +280,9 @@ def decayed_sums(lrs, amps, obs, grid: RateGrid, *, own: bool, events=None, tabl
     amps = np.atleast_2d(np.asarray(amps, dtype=float))
     ev = Events(lrs, amps, obs) if events is None else events
     a = np.ascontiguousarray(amps[:, ev.steps])
-    is_obs = np.zeros(ev.steps.size, dtype=np.bool_)
-    is_obs[ev.obs_pos] = True
     use = table is not None
-    tab = table if use else np.empty((1, 1))
-    return _decayed_sums(ev.gap, a, grid.z, is_obs, bool(own), tab, use)
+    tab = table if use else _NO_TABLE
+    return _decayed_sums(ev.gap, a, grid.z, ev.is_obs, bool(own), tab, use)
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
@@ -312,28 +317,32 @@ def contracted_sums(lrs, amp, obs, grid: RateGrid, W) -> np.ndarray:
     pass without the ``(q, n)`` array of :func:`decayed_sums` (used by predictions)."""
     amp = np.asarray(amp, dtype=float)
     ev = Events(lrs, amp, obs)
-    is_obs = np.zeros(ev.steps.size, dtype=np.bool_)
-    is_obs[ev.obs_pos] = True
     a = np.ascontiguousarray(amp[ev.steps])
-    return _contracted_sums(ev.gap, a, grid.z, np.ascontiguousarray(W, dtype=float), is_obs)
+    return _contracted_sums(ev.gap, a, grid.z, np.ascontiguousarray(W, dtype=float), ev.is_obs)
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _weighted_sums(
-    gap, amp, ell, v, dell, etaw, p, lgam, psi, h, z, is_obs, table, use_table, derivs, own
+    steps, gap, is_obs, S, amp, u, logc, g, eta, law, tail, z, table, use_table, derivs, own
 ):
-    """Per-step weights: value and derivatives wrt l (log c), p and g.
+    """Per-step weights: value and derivatives wrt l (log c), p and g, lumped tails included.
 
-    out[0] value, out[1] d/dlog c, out[2] d/dp, out[3] d/dg with dl_k/dg = dell[k].  With
-    ``own`` (MPL) the term born at an event step enters before it is recorded, with
+    out[0] value, out[1] d/dlog c, out[2] d/dp, out[3] d/dg, with ``l_k = logc + g u_k``
+    computed here (a non-finite ``u_k`` kills the term).  ``amp``, ``u``, ``eta`` and ``S``
+    are per step;
+    the events ``steps`` index them, so no per-event copy is built (a 72k-step prediction
+    spent a third of its time gathering and combining such arrays in numpy).  With ``own``
+    (MPL) the term born at an event step enters before it is recorded, with
     ``W exp(-r eta_k)`` (its own step's decay) folded into the single ``exp`` of its weight,
     ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with ``y = z_j - l_k`` and
     ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed (``k < t`` terms only).
     The events are visited in order and all ``q`` rates are updated together, so the
     exponentials vectorise (:func:`_exp`); the rates are summed at each wanted step, so
     the output is ``(4, n)``, not ``(4, q, n)`` (a 72k-step prediction wrote 38 MB).
+    ``law = (p, log Gamma(p), digamma(p), h)``; ``tail`` holds the constants of the lumped
+    tails below the grid (:func:`_tail_constants`), added as running sums (:func:`_tail_terms`).
     """
-    ne = amp.size
+    ne = steps.size
     q = z.size
     nobs = count_true(is_obs)
     nout = 4 if derivs else 1
@@ -347,9 +356,15 @@ def _weighted_sums(
     W = np.empty(q)
     Hs = (H0, H1, H2, H3)
     work = (x, W, ib, fb)
-    law = (p, lgam, psi, h)
+    # running tail sums: sum_k t0_k, sum_k t1_k, sum_k t1_k start_k (Delta = S_t - start_k)
+    c0 = np.zeros(nout)
+    c1 = np.zeros(nout)
+    c2 = np.zeros(nout)
+    t0 = np.zeros(nout)
+    t1 = np.zeros(nout)
     o = 0
     for i in range(ne):
+        k = steps[i]
         d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
         if derivs:
             for j in range(q):
@@ -361,20 +376,72 @@ def _weighted_sums(
         else:
             for j in range(q):
                 H0[j] *= d[j]
-        a = amp[i]
-        live = a != 0.0 and v[i] > 0.0
+        a = amp[k]
+        uk = u[k]
+        fin = math.isfinite(uk)
+        dl = uk if fin else 0.0
+        l0 = logc + g * dl
+        v = math.exp(-l0) if fin else 0.0
+        live = a != 0.0 and v > 0.0
         if live and own:
-            _add_term(Hs, work, z, r, ell[i], v[i], etaw[i], dell[i], a, law, derivs)
+            _add_term(Hs, work, z, r, l0, v, eta[k], dl, a, law, derivs)
+        if fin and a != 0.0:
+            _tail_terms(t0, t1, a, l0, v, dl, law, tail, derivs)
+        else:
+            t0[:] = 0.0
+            t1[:] = 0.0
+        start = (S[k - 1] if k > 0 else 0.0) if own else S[k]
+        for m in range(nout):
+            c0[m] += t0[m]
+            c1[m] += t1[m]
+            c2[m] += t1[m] * start
         if is_obs[i]:
-            out[0, o] = total(H0)
-            if derivs:
-                out[1, o] = total(H1)
-                out[2, o] = total(H2)
-                out[3, o] = total(H3)
+            # without own the k = t term (Delta = 0) is the caller's: its tail t0 is dropped
+            for m in range(nout):
+                lump = c0[m] - S[k] * c1[m] + c2[m]
+                if not own:
+                    lump -= t0[m]
+                out[m, o] = total(Hs[m]) + lump
             o += 1
         if live and not own:
-            _add_term(Hs, work, z, r, ell[i], v[i], 0.0, dell[i], a, law, derivs)
+            _add_term(Hs, work, z, r, l0, v, 0.0, dl, a, law, derivs)
     return out
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _tail_terms(t0, t1, a, l0, v, dl, law, tail, derivs):
+    """One step's lumped tail (:func:`_tails`) times its amplitude: ``t0 = a (T0, dT0/dl,
+    dT0/dp, dT0/dl dl/dg)`` and ``t1`` likewise.  ``e^{y_0} = r_0 e^{-l} = r_0 v`` turns the
+    three powers ``E_m = e^{(p+m) y_0 - log Gamma(p)}`` into one exponential."""
+    p, lgam, psi, h = law
+    z0, r0, ea0, ea1, ea2, k0, k1, k2 = tail
+    y0 = z0 - l0
+    E0 = math.exp(p * y0 - lgam)
+    ey = r0 * v
+    E1 = E0 * ey
+    E2 = E1 * ey
+    G0 = h * E0 / ea0
+    G1 = h * E1 / ea1
+    G2 = h * E2 / ea2
+    T1 = r0 * h * E0 / ea1
+    t0[0] = (G0 - G1 + 0.5 * G2) * a
+    t1[0] = T1 * a
+    if derivs:
+        dT0_l = -p * G0 + (p + 1) * G1 - 0.5 * (p + 2) * G2
+        t0[1] = dT0_l * a
+        t0[2] = (G0 * (y0 - psi - k0) - G1 * (y0 - psi - k1) + 0.5 * G2 * (y0 - psi - k2)) * a
+        t0[3] = t0[1] * dl
+        t1[1] = -p * T1 * a
+        t1[2] = T1 * (y0 - psi - k1) * a
+        t1[3] = t1[1] * dl
+
+
+def _tail_constants(p: float, z0: float, h: float) -> np.ndarray:
+    """``(z_0, r_0, e^{(p+m)h} - 1 for m = 0..2, d log(e^{(p+m)h} - 1)/dp for m = 0..2)``:
+    the parameter-only factors of :func:`_tails`, once per evaluation."""
+    ea = [math.expm1((p + m) * h) for m in range(3)]
+    kk = [h * (ea[m] + 1) / ea[m] for m in range(3)]
+    return np.array([z0, math.exp(z0), *ea, *kk])
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
@@ -453,18 +520,20 @@ def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = Fals
 def weighted_sums(
     lrs,
     amp,
-    ell,
+    u,
     obs,
     grid: RateGrid,
     p: float,
     *,
-    dell=None,
+    logc: float,
+    g: float = 1.0,
     events=None,
     table=None,
     derivs=True,
     own: bool = True,
 ):
-    """``P(t) = sum_k amp_k (1 + exp(l_k) Delta_{k,t})^-p`` with per-step scales, and derivatives.
+    """``P(t) = sum_k amp_k (1 + exp(l_k) Delta_{k,t})^-p`` with per-step scales
+    ``l_k = log c + g u_k``, and derivatives.
 
     ``own=True`` (MPL): ``k <= t``, ``Delta = S_t - S_{k-1}``; ``own=False`` (FSL with an
     LR-dependent scale): ``k < t`` only (the ``k = t`` term, ``amp_t``, is the caller's),
@@ -476,15 +545,15 @@ def weighted_sums(
         Per-step learning rates ``eta``.
     amp : ndarray
         Amplitudes ``a_k`` (zero entries are skipped).
-    ell : ndarray
-        ``l_k = log(c w_k)``; ``+inf`` (a zero learning rate under MPL) makes the term's
-        kernel vanish.
+    u : ndarray
+        Per-step log-scale ``u_k`` (MPL and fsl-lr: ``u_k = -log eta_k``, ``g`` the LR
+        exponent); ``+inf`` (a zero learning rate) makes the term's kernel vanish.
     obs : ndarray of int
         Sorted steps at which ``P`` is wanted.
     p : float
         The power.
-    dell : ndarray, optional
-        ``dl_k / dg`` for a parameter ``g`` (MPL: ``g = gamma``, ``dl_k/dg = -log eta_k``).
+    logc, g : float
+        ``l_k = logc + g u_k``.
     events, table : optional
         A cached :class:`Events` for ``(lrs, amp, obs)`` and its decay table.
 
@@ -494,97 +563,34 @@ def weighted_sums(
         Shape ``(4, n)``: value, ``dP/dlog c``, ``dP/dp``, ``dP/dg`` (``(1, n)`` when
         ``derivs=False``).
     """
-    eta = np.asarray(lrs, dtype=float)
-    amp = np.asarray(amp, dtype=float)
-    ell = np.asarray(ell, dtype=float)
+    eta = np.ascontiguousarray(lrs, dtype=float)
+    amp = np.ascontiguousarray(amp, dtype=float)
+    u = np.ascontiguousarray(u, dtype=float)
     obs = np.asarray(obs, dtype=np.int64)
     ev = Events(eta, amp, obs) if events is None else events
-    st = ev.steps
+    use = table is not None
+    law = (float(p), float(gammaln(p)), float(digamma(p)), grid.h)
     # every step with a non-zero amplitude is an event, so all per-step work (weights, tails,
     # their running sums) runs over the events only: a fit evaluates this hundreds of times
     # and piecewise-constant schedules have a few events among many steps
-    a_ev = amp[st]
-    ell_ev = ell[st]
-    dell_ev = np.zeros(st.size) if dell is None else np.asarray(dell, dtype=float)[st]
-    fin = np.isfinite(ell_ev)
-    ell0 = np.where(fin, ell_ev, 0.0)
-    v = np.where(fin, np.exp(-ell0), 0.0)
-    is_obs = np.zeros(st.size, dtype=np.bool_)
-    is_obs[ev.obs_pos] = True
-    use = table is not None
-    tab = table if use else np.empty((1, 1))
-    lgam, psi = float(gammaln(p)), float(digamma(p))
-    out = _weighted_sums(
+    return _weighted_sums(
+        ev.steps,
         ev.gap,
-        np.ascontiguousarray(a_ev),
-        np.ascontiguousarray(ell0),
-        np.ascontiguousarray(v),
-        np.ascontiguousarray(dell_ev),
-        np.ascontiguousarray(eta[st]),
-        float(p),
-        lgam,
-        psi,
-        grid.h,
+        ev.is_obs,
+        ev.S,
+        amp,
+        u,
+        float(logc),
+        float(g),
+        eta,
+        law,
+        _tail_constants(float(p), float(grid.z[0]), grid.h),
         grid.z,
-        is_obs,
-        tab,
+        table if use else _NO_TABLE,
         use,
         derivs,
         bool(own),
     )
-    # lumped first-order tail below the grid: sum_k a_k (T0_k - T1_k Delta_{k,t}), as running
-    # sums over the events (the steps in between add exact zeros: the same numbers as a
-    # running sum over every step)
-    # only at the live events (a prediction at every step of a piecewise-constant schedule
-    # has many events without an amplitude)
-    live = np.flatnonzero(fin & (a_ev != 0))
-    with np.errstate(under="ignore"):
-        tails = _tails(p, grid.z[0] - ell0[live], math.exp(grid.z[0]), grid.h, derivs=derivs)
-
-    def spread(t):
-        full = np.zeros(st.size)
-        full[live] = t * a_ev[live]
-        return full
-
-    T0, T1 = (spread(t) for t in tails[:2])
-    S_ev = ev.S[st]
-    start = np.where(st > 0, ev.S[st - 1], 0.0) if own else S_ev  # Delta_{k,t} = S_t - start_k
-    if derivs:
-        dT0_l, dT0_p, dT1_l, dT1_p = (spread(t) for t in tails[2:])
-        t0 = np.stack([T0, dT0_l, dT0_p, dT0_l * dell_ev])
-        t1 = np.stack([T1, dT1_l, dT1_p, dT1_l * dell_ev])
-    else:
-        t0, t1 = T0[None, :], T1[None, :]
-    out += _lumped_tails(t0, t1, start, S_ev, is_obs, bool(own))
-    return out
-
-
-@numba.njit(cache=True)
-def _lumped_tails(t0, t1, start, S, is_obs, own):
-    """Running sums ``sum_{k<=t} t0_k - S_t sum t1_k + sum t1_k start_k`` at the wanted events.
-
-    One pass for every row instead of three ``np.cumsum`` per row (a sequential loop too, so
-    the same numbers; no fastmath here, which could fuse the products into the sums).
-    Without ``own`` the ``k = t`` term (``Delta = 0``) is dropped: it contributes ``t0_t``.
-    """
-    nr, ne = t0.shape
-    out = np.empty((nr, count_true(is_obs)))
-    for m in range(nr):
-        c0 = 0.0
-        c1 = 0.0
-        c2 = 0.0
-        o = 0
-        for i in range(ne):
-            c0 = c0 + t0[m, i]
-            c1 = c1 + t1[m, i]
-            c2 = c2 + t1[m, i] * start[i]
-            if is_obs[i]:
-                val = c0 - S[i] * c1 + c2
-                if not own:
-                    val = val - t0[m, i]
-                out[m, o] = val
-                o += 1
-    return out
 
 
 def power_sums_fast(lrs, amp, obs, *, scale, p, own: bool, logw=None, grid=None) -> np.ndarray:
@@ -599,12 +605,12 @@ def power_sums_fast(lrs, amp, obs, *, scale, p, own: bool, logw=None, grid=None)
     amp = np.asarray(amp, dtype=float)
     grid = rate_grid(eta, obs) if grid is None else grid
     logw = np.zeros_like(eta) if logw is None else np.asarray(logw, dtype=float)
-    ell = math.log(scale) + logw
+    lc = math.log(scale)
     if own:
-        return weighted_sums(eta, amp, ell, obs, grid, p, derivs=False)[0]
+        return weighted_sums(eta, amp, logw, obs, grid, p, logc=lc, derivs=False)[0]
     if np.any(logw != 0):  # per-step scales: the weighted recursion, k < t, plus the k = t term
-        P = weighted_sums(eta, amp, ell, obs, grid, p, derivs=False, own=False)[0]
-        return P + np.where(np.isfinite(ell[obs]), amp[obs], 0.0)
+        P = weighted_sums(eta, amp, logw, obs, grid, p, logc=lc, derivs=False, own=False)[0]
+        return P + np.where(np.isfinite(logw[obs]), amp[obs], 0.0)
     n = int(obs[-1]) + 1
     a = amp[:n].copy()
     S = np.cumsum(eta[:n])

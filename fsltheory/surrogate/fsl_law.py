@@ -93,7 +93,7 @@ class _Prep:
         "deg",
         "events",
         "table",
-        "logeta",
+        "u",
     )
 
 
@@ -191,7 +191,7 @@ class FSLLaw(SurrogateLaw):
         p.xa, p.xb = xa, xb
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
             with np.errstate(divide="ignore"):
-                p.logeta = np.log(eta[:n])
+                p.u = -np.log(eta[:n])  # l_k = log c4 + zeta u_k; +inf at a zero LR
             p.events = Events(eta, d, obs)
             p.table = p.events.decay_table(p.grid) if for_fit else None
             p.H1, p.HB, p.deg = None, None, 0
@@ -259,17 +259,15 @@ class FSLLaw(SurrogateLaw):
         """``sum_{k<t} d_k (1 + c4 eta_k^-zeta Delta)^-gamma`` and derivatives (log c4, gamma, zeta)."""
         if p.active.size == 0:
             return np.zeros((4 if derivs else 1, p.obs.size))
-        pos = np.isfinite(p.logeta)
-        le = np.where(pos, p.logeta, 0.0)
-        ell = np.where(pos, math.log(c4) - zeta * le, np.inf)
         return weighted_sums(
             p.eta,
             p.d,
-            ell,
+            p.u,
             p.obs,
             p.grid,
             gamma,
-            dell=-le,
+            logc=math.log(c4),
+            g=zeta,
             events=p.events,
             table=p.table,
             derivs=derivs,

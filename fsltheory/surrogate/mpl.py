@@ -31,7 +31,7 @@ _TABLE_MAX = 12_000_000
 
 
 class _Prep:
-    __slots__ = ("eta", "obs", "S", "d", "logeta", "dcum", "grid", "events", "table")
+    __slots__ = ("eta", "obs", "S", "d", "u", "dcum", "grid", "events", "table")
 
 
 @_register
@@ -72,7 +72,7 @@ class MultiPowerLaw(SurrogateLaw):
         p.eta, p.obs, p.d = eta, obs, d
         p.S = np.cumsum(eta)[obs]
         with np.errstate(divide="ignore"):
-            p.logeta = np.log(eta)
+            p.u = -np.log(eta)  # l_k = log C + gamma u_k; +inf at a zero learning rate
         p.dcum = np.cumsum(d)[obs]
         p.grid = rate_grid(eta, obs)
         p.events = Events(eta, d, obs)
@@ -83,17 +83,15 @@ class MultiPowerLaw(SurrogateLaw):
 
     def _evaluate(self, p, theta, jac=False):
         L0, A, alpha, B, C, beta, gamma = (float(x) for x in theta)
-        pos = np.isfinite(p.logeta)
-        ell = np.where(pos, math.log(C) - gamma * np.where(pos, p.logeta, 0.0), np.inf)
-        dell = np.where(pos, -np.where(pos, p.logeta, 0.0), 0.0)
         sums = weighted_sums(
             p.eta,
             p.d,
-            ell,
+            p.u,
             p.obs,
             p.grid,
             beta,
-            dell=dell,
+            logc=math.log(C),
+            g=gamma,
             events=p.events,
             table=p.table,
             derivs=jac,
@@ -154,10 +152,18 @@ class MultiPowerLaw(SurrogateLaw):
     def design(self, p, phi):
         """Columns ``B`` with ``pred = B @ (L0, A, B)``."""
         C, beta, gamma = phi["C"], phi["beta"], phi["gamma"]
-        pos = np.isfinite(p.logeta)
-        ell = np.where(pos, math.log(C) - gamma * np.where(pos, p.logeta, 0.0), np.inf)
         P = weighted_sums(
-            p.eta, p.d, ell, p.obs, p.grid, beta, events=p.events, table=p.table, derivs=False
+            p.eta,
+            p.d,
+            p.u,
+            p.obs,
+            p.grid,
+            beta,
+            logc=math.log(C),
+            g=gamma,
+            events=p.events,
+            table=p.table,
+            derivs=False,
         )[0]
         pw = p.S ** (-phi["alpha"])
         return np.column_stack([np.ones_like(pw), pw, -(p.dcum - P)])
