@@ -181,7 +181,7 @@ class SurrogateLaw:
             return np.empty(0)
         if np.any(np.diff(at) <= 0) or at[0] < 0 or at[-1] >= lrs.size:
             raise ValueError(f"at is invalid: expected increasing steps in [0, {lrs.size - 1}]")
-        if np.cumsum(lrs)[at[0]] <= 0:
+        if lrs[: at[0] + 1].sum() <= 0:
             raise ValueError(
                 f"at[0]={int(at[0])} is invalid: the learning-rate area is 0 there, where every law diverges"
             )
