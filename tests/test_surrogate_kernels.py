@@ -181,3 +181,78 @@ def test_prediction_equals_the_fit_path(law, name):
     at = np.arange(210, eta.size, 3)
     fit_path = law._evaluate(law._prepare(eta, at), law.theta, jac=False)[0]
     assert law.predict(eta, at=at) == pytest.approx(fit_path, rel=SURR_ROUNDOFF, abs=0)
+
+
+@pytest.mark.parametrize("own", [True, False])
+@pytest.mark.parametrize("p", [0.12, 0.9])
+def test_weighted_sums_derivatives_match_central_differences(own, p):
+    # the recursion's own derivatives (log c, p, g; the lumped tails' included) against
+    # central differences of its values, on the sums themselves (no loss of ~3 around them).
+    # Small p puts much of the mixture's mass below the grid, where only the tails carry it
+    from fsltheory.surrogate._decrement_sums import weighted_sums
+
+    eta = _schedules()["cosine"]
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    obs = np.r_[np.arange(210, eta.size, 97), eta.size - 1]
+    u = -np.log(eta, where=eta > 0, out=np.full_like(eta, np.inf))
+    grid = rate_grid(eta, obs)
+    par = {"logc": math.log(2.07), "p": p, "g": 0.64}
+
+    def sums(derivs=False, **kw):
+        q = par | kw
+        return weighted_sums(
+            eta, d, u, obs, grid, q["p"], logc=q["logc"], g=q["g"], derivs=derivs, own=own
+        )
+
+    out = sums(derivs=True)
+    assert_value = sums()[0]
+    np.testing.assert_array_equal(out[0], assert_value)
+    for row, name in ((1, "logc"), (2, "p"), (3, "g")):
+        h = 1e-6 * max(abs(par[name]), 1.0)
+        fd = (sums(**{name: par[name] + h})[0] - sums(**{name: par[name] - h})[0]) / (2 * h)
+        # truncation ~h^2 and round-off ~eps sum|a| / h: ~1e-9 of the derivative's scale
+        np.testing.assert_allclose(out[row], fd, rtol=0, atol=SURR_FD * np.abs(fd).max())
+
+
+@pytest.mark.parametrize("p", [0.12, 0.9, 2.5])
+def test_lumped_tail_is_the_trapezoid_rule_below_the_grid(p):
+    # T0 - T1 Delta lumps sum_{i>=1} h phi_p(y0 - i h) exp(-r_{-i} Delta) (rates r0 e^{-ih})
+    # to first order in r Delta; its mass and first moment are the series summed directly
+    from scipy.special import gammaln
+
+    from fsltheory.surrogate._decrement_sums import DEFAULT_H, _tails
+
+    h, z0, y0 = DEFAULT_H, math.log(1e-6), -10.0
+    i = np.arange(1, 4000)
+    y = y0 - i * h
+    terms = h * np.exp(p * y - np.exp(y) - gammaln(p))
+    T0, T1 = _tails(p, y0, z0, h)
+    # the mass expands e^{-u} to second order in u = e^{y} <= e^{y0}: error ~e^{3 y0} / 6 ~ 2e-14
+    # (its second-order term is e^{2 y0} / 2 ~ 1e-9: a 0.1 % error in it would show);
+    # the first moment (which multiplies r Delta <= eps) to zeroth order: error < e^{y0} = 4.5e-5
+    assert T0 == pytest.approx(terms.sum(), rel=1e-13, abs=0)
+    moment = (terms * math.exp(z0) * np.exp(-i * h)).sum()
+    assert T1 == pytest.approx(moment, rel=math.exp(y0), abs=0)
+    assert T1 != pytest.approx(moment, rel=1e-12, abs=0)  # the neglected order is there
+
+
+@pytest.mark.parametrize("p", [0.12, 0.9, 2.5])
+def test_lumped_tail_derivatives_match_central_differences(p):
+    # each of dT0/dl, dT0/dp, dT1/dl, dT1/dp on its own: inside a whole sum these terms are
+    # below the finite-difference tolerance, so only here can an error in them show
+    from fsltheory.surrogate._decrement_sums import DEFAULT_H, _tails
+
+    h, z0, ell = DEFAULT_H, math.log(1e-6), 4.0
+    T0, T1, T0l, T0p, T1l, T1p = _tails(p, z0 - ell, z0, h, derivs=True)
+    e = 1e-6
+    dl = [
+        (a - b) / (2 * e)
+        for a, b in zip(_tails(p, z0 - ell - e, z0, h), _tails(p, z0 - ell + e, z0, h), strict=True)
+    ]
+    dp = [
+        (a - b) / (2 * e)
+        for a, b in zip(_tails(p + e, z0 - ell, z0, h), _tails(p - e, z0 - ell, z0, h), strict=True)
+    ]
+    # central differences at relative step ~1e-6 of smooth closed forms: ~1e-10 relative
+    np.testing.assert_allclose([T0l, T1l, T0p, T1p], dl + dp, rtol=SURR_FD * 1e-3)

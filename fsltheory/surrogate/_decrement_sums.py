@@ -340,7 +340,7 @@ def _weighted_sums(
     exponentials vectorise (:func:`_exp`); the rates are summed at each wanted step, so
     the output is ``(4, n)``, not ``(4, q, n)`` (a 72k-step prediction wrote 38 MB).
     ``law = (p, log Gamma(p), digamma(p), h)``; ``tail`` holds the constants of the lumped
-    tails below the grid (:func:`_tail_constants`), added as running sums (:func:`_tail_terms`).
+    tails below the grid (:func:`_tail_constants`), added as running sums (:func:`_tail_values`).
     """
     ne = steps.size
     q = z.size
@@ -386,7 +386,7 @@ def _weighted_sums(
         if live and own:
             _add_term(Hs, work, z, r, l0, v, eta[k], dl, a, law, derivs)
         if fin and a != 0.0:
-            _tail_terms(t0, t1, a, l0, v, dl, law, tail, derivs)
+            _tail_values(t0, t1, a, tail[0] - l0, tail[1] * v, dl, law, tail, derivs)
         else:
             t0[:] = 0.0
             t1[:] = 0.0
@@ -409,15 +409,23 @@ def _weighted_sums(
 
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
-def _tail_terms(t0, t1, a, l0, v, dl, law, tail, derivs):
-    """One step's lumped tail (:func:`_tails`) times its amplitude: ``t0 = a (T0, dT0/dl,
-    dT0/dp, dT0/dl dl/dg)`` and ``t1`` likewise.  ``e^{y_0} = r_0 e^{-l} = r_0 v`` turns the
-    three powers ``E_m = e^{(p+m) y_0 - log Gamma(p)}`` into one exponential."""
+def _tail_values(t0, t1, a, y0, ey, dl, law, tail, derivs):
+    """The lumped trapezoid tail below the grid times an amplitude ``a``.
+
+    ``sum_{i<0} h phi_p(y_0 + i h) exp(-r_i Delta) ~ T0 - T1 Delta`` to first order in
+    ``r_i Delta <= eps``, with the mass ``T0 = G(p) - G(p+1) + G(p+2)/2`` to second order in
+    ``u_i = e^{y_i} <= e^{y_0}`` (``e^{-u} ~ 1 - u + u^2/2``) and the first moment
+    ``T1 = r_0 e^{-y_0} G(p+1)`` to zeroth order (it multiplies ``r Delta <= eps``), where ``G(b) = h e^{b y_0} / (Gamma(p) (e^{b h} - 1))``
+    sums ``h sum_{i>=1} e^{b (y_0 - i h)} / Gamma(p)``.  Writes ``t0 = a (T0, dT0/dl, dT0/dp,
+    dT0/dl dl)`` and ``t1`` likewise (``l`` shifts ``y_0`` by -1; ``dl`` is ``dl/dg``).
+    ``ey = e^{y_0}`` is the caller's (``r_0 e^{-l}`` in the recursion, where ``e^{-l}`` is at
+    hand), so the three powers ``E_m = e^{(p+m) y_0 - log Gamma(p)}`` cost one exponential.
+    ``law = (p, log Gamma(p), digamma(p), h)``, ``tail`` from :func:`_tail_constants`.
+    The one implementation of these formulas: :func:`mixture_weights` calls it too.
+    """
     p, lgam, psi, h = law
     z0, r0, ea0, ea1, ea2, k0, k1, k2 = tail
-    y0 = z0 - l0
     E0 = math.exp(p * y0 - lgam)
-    ey = r0 * v
     E1 = E0 * ey
     E2 = E1 * ey
     G0 = h * E0 / ea0
@@ -438,7 +446,7 @@ def _tail_terms(t0, t1, a, l0, v, dl, law, tail, derivs):
 
 def _tail_constants(p: float, z0: float, h: float) -> np.ndarray:
     """``(z_0, r_0, e^{(p+m)h} - 1 for m = 0..2, d log(e^{(p+m)h} - 1)/dp for m = 0..2)``:
-    the parameter-only factors of :func:`_tails`, once per evaluation."""
+    the parameter-only factors of :func:`_tail_values`, once per evaluation."""
     ea = [math.expm1((p + m) * h) for m in range(3)]
     kk = [h * (ea[m] + 1) / ea[m] for m in range(3)]
     return np.array([z0, math.exp(z0), *ea, *kk])
@@ -474,30 +482,16 @@ def _add_term(Hs, work, z, r, ell, v, eta, dell, a, law, derivs):
             H3[j] += g * dell
 
 
-def _tails(p: float, y0, r0: float, h: float, derivs: bool = False):
-    """Lumped trapezoid tail below the grid, ``sum_{i<0} h phi_p(y_0 + i h) exp(-r_i Delta)``.
-
-    To first order in ``r_i Delta <= eps`` and second order in ``u_i = e^{y_i} <= e^{y_0}``
-    (``e^{-u} ~ 1 - u + u^2/2``): ``T0 - T1 Delta`` with the mass
-    ``T0 = G(p) - G(p+1) + G(p+2)/2`` and first moment ``T1 = r_0 e^{-y_0} G(p+1)``, where
-    ``G(a) = h e^{a y_0} / (Gamma(p) (e^{a h} - 1))`` sums ``h sum_{i>=1} e^{a (y_0 - i h)} / Gamma(p)``.
-    With ``derivs`` also returns ``dT0/dl, dT0/dp, dT1/dl, dT1/dp`` (``l`` shifts ``y_0`` by -1).
-    """
-    lg = gammaln(p)
-    ea = [math.expm1((p + m) * h) for m in range(3)]
-    E = [np.exp((p + m) * y0 - lg) for m in range(3)]
-    G = [h * E[m] / ea[m] for m in range(3)]
-    T0 = G[0] - G[1] + 0.5 * G[2]
-    T1 = r0 * h * E[0] / ea[1]  # E[0] = exp(p y0 - lg): (p + 0) is p exactly
+def _tails(p: float, y0: float, z0: float, h: float, derivs: bool = False):
+    """``(T0, T1)`` (and ``dT0/dl, dT0/dp, dT1/dl, dT1/dp``) of :func:`_tail_values` for one
+    scale, ``y_0 = z_0 - l`` (amplitude 1)."""
+    t0, t1 = np.empty(4), np.empty(4)
+    law = (float(p), float(gammaln(p)), float(digamma(p)), float(h))
+    tail = _tail_constants(float(p), float(z0), float(h))
+    _tail_values(t0, t1, 1.0, float(y0), math.exp(y0), 0.0, law, tail, derivs)
     if not derivs:
-        return T0, T1
-    ps = float(digamma(p))
-    k = [h * (ea[m] + 1) / ea[m] for m in range(3)]  # d log(e^{(p+m)h} - 1) / dp
-    dT0_l = -p * G[0] + (p + 1) * G[1] - 0.5 * (p + 2) * G[2]
-    dT0_p = G[0] * (y0 - ps - k[0]) - G[1] * (y0 - ps - k[1]) + 0.5 * G[2] * (y0 - ps - k[2])
-    dT1_l = -p * T1
-    dT1_p = T1 * (y0 - ps - k[1])
-    return T0, T1, dT0_l, dT0_p, dT1_l, dT1_p
+        return float(t0[0]), float(t1[0])
+    return float(t0[0]), float(t1[0]), float(t0[1]), float(t0[2]), float(t1[1]), float(t1[2])
 
 
 def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = False):
@@ -509,11 +503,11 @@ def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = Fals
     """
     y = grid.z - ell
     W = gamma_weights(y, p, grid.h)
-    tails = _tails(p, y[0], math.exp(grid.z[0]), grid.h, derivs=derivs)
-    T0, T1 = float(tails[0]), float(tails[1])
+    tails = _tails(p, y[0], grid.z[0], grid.h, derivs=derivs)
+    T0, T1 = tails[:2]
     if not derivs:
         return W, T0, T1
-    dT0_l, dT0_p, dT1_l, dT1_p = (float(x) for x in tails[2:])
+    dT0_l, dT0_p, dT1_l, dT1_p = tails[2:]
     return (W, T0, T1, W * (np.exp(y) - p), W * (y - digamma(p)), dT0_l, dT0_p, dT1_l, dT1_p)
 
 
