@@ -81,9 +81,11 @@ class MultiPowerLaw(SurrogateLaw):
             p.table = p.events.decay_table(p.grid)
         return p
 
-    def _evaluate(self, p, theta, jac=False):
-        L0, A, alpha, B, C, beta, gamma = (float(x) for x in theta)
-        sums = weighted_sums(
+    @staticmethod
+    def _sums(p, C, beta, gamma, derivs):
+        """``sum_k d_k (1 + C eta_k^-gamma S_k(t))^-beta`` and its derivatives (log C, beta,
+        gamma): the Laplace-mixture recursion with the per-step scale ``l_k = log C + gamma u_k``."""
+        return weighted_sums(
             p.eta,
             p.d,
             p.u,
@@ -94,8 +96,12 @@ class MultiPowerLaw(SurrogateLaw):
             g=gamma,
             events=p.events,
             table=p.table,
-            derivs=jac,
+            derivs=derivs,
         )
+
+    def _evaluate(self, p, theta, jac=False):
+        L0, A, alpha, B, C, beta, gamma = (float(x) for x in theta)
+        sums = self._sums(p, C, beta, gamma, jac)
         P = sums[0]
         pw = p.S ** (-alpha)
         drop = p.dcum - P
@@ -151,20 +157,7 @@ class MultiPowerLaw(SurrogateLaw):
 
     def design(self, p, phi):
         """Columns ``B`` with ``pred = B @ (L0, A, B)``."""
-        C, beta, gamma = phi["C"], phi["beta"], phi["gamma"]
-        P = weighted_sums(
-            p.eta,
-            p.d,
-            p.u,
-            p.obs,
-            p.grid,
-            beta,
-            logc=math.log(C),
-            g=gamma,
-            events=p.events,
-            table=p.table,
-            derivs=False,
-        )[0]
+        P = self._sums(p, phi["C"], phi["beta"], phi["gamma"], False)[0]
         pw = p.S ** (-phi["alpha"])
         return np.column_stack([np.ones_like(pw), pw, -(p.dcum - P)])
 
