@@ -206,8 +206,7 @@ def test_weighted_sums_derivatives_match_central_differences(own, p):
         )
 
     out = sums(derivs=True)
-    assert_value = sums()[0]
-    np.testing.assert_array_equal(out[0], assert_value)
+    np.testing.assert_array_equal(out[0], sums()[0])
     for row, name in ((1, "logc"), (2, "p"), (3, "g")):
         h = 1e-6 * max(abs(par[name]), 1.0)
         fd = (sums(**{name: par[name] + h})[0] - sums(**{name: par[name] - h})[0]) / (2 * h)

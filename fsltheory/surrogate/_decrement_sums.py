@@ -91,9 +91,8 @@ DEFAULT_H = trapezoid_step(DEFAULT_RTOL, P_MAX)
 DEFAULT_EPS = 1e-4
 #: exp(-40) ~ 4e-18: rates this fast relative to the smallest Delta are dropped
 _FAST = 40.0
-#: placeholders for an absent decay table / parameter derivative (typed for numba)
+#: placeholder for an absent decay table (typed for numba)
 _NO_TABLE = np.empty((1, 1))
-_NONE = np.empty(0)
 
 
 class RateGrid:
