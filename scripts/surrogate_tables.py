@@ -273,6 +273,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default=None, help="write the Markdown here")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     args = parser.parse_args(argv)
+    out = None
+    if args.out:  # before the minutes of fitting, not after: refuse or ask at once
+        from fsltheory._util.output import prepare_output
+
+        out = prepare_output(args.out, force=args.force)
     starts = args.starts or (1 if args.quick else 4)
     folder = args.schaipp or (
         SHARED_SCHAIPP if SHARED_SCHAIPP.is_dir() and not args.quick else None
@@ -288,10 +293,8 @@ def main(argv=None) -> int:
         "⚠ = the fit reported a diagnostic (a parameter at a bound, an ill-conditioned Jacobian, or no convergence)."
     )
     text = "\n".join(lines) + "\n"
-    if args.out:
-        from fsltheory._util.output import prepare_output
-
-        prepare_output(args.out, force=args.force).write_text(text)
+    if out is not None:
+        out.write_text(text)
         print(f"wrote {args.out}")
     else:
         print(text)

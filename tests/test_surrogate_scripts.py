@@ -27,6 +27,21 @@ def test_surrogate_tables_quick(tmp_path, capsys):
     assert "vs MPL published" in text
 
 
+def test_surrogate_tables_refuses_an_existing_out_before_fitting(tmp_path, monkeypatch):
+    out = tmp_path / "tables.md"
+    out.write_text("mine")
+    mod = load("surrogate_tables")
+
+    def no_fitting(*args, **kw):
+        raise AssertionError("fitted before checking --out")
+
+    monkeypatch.setattr(mod, "mpl_section", no_fitting)
+    monkeypatch.setattr("sys.stdin", None)  # no prompt: the refusal itself
+    with pytest.raises(FileExistsError, match="--force"):
+        mod.main(["--quick", "--out", str(out)])
+    assert out.read_text() == "mine"
+
+
 @pytest.mark.slow
 def test_bench_surrogate_quick(capsys):
     assert load("bench_surrogate").main(["--quick"]) == 0
