@@ -146,6 +146,28 @@ def test_fit_reaches_the_mpl_limit_instead_of_crawling_towards_it():
     assert 1e2 < c2c3 < 1e4  # the drop amplitude stays finite and is fitted
 
 
+def test_fit_moves_a_coordinate_onto_its_bound_only_where_the_cost_does_not_rise():
+    # TRF stops just inside an active bound; the fit moves it there unless the cost rises
+    from types import SimpleNamespace
+
+    from fsltheory.surrogate.fitting import FACE_NEAR, _onto_faces
+
+    lo, hi = np.array([0.0, 0.0, 0.0]), np.array([10.0, 10.0, 10.0])
+    inside = 0.5 * FACE_NEAR * 10.0  # within the face zone of coordinates 0 and 2
+
+    def falling(x):  # falls towards x0 = 0 and x1 = 10; rises towards x2 = 10
+        return 1.0 + x[0] - x[1] + 10.0 * (x[2] - 9.0) ** 2
+
+    x0 = np.array([inside, 10.0 - inside, 10.0 - inside])
+    res = _onto_faces(SimpleNamespace(x=x0.copy(), cost=2.0), falling, lo, hi)
+    assert res.x[0] == 0.0 and res.x[1] == 10.0  # moved one by one: the cost falls
+    assert res.x[2] == 10.0 - inside  # not moved: the cost would rise
+    assert res.cost == pytest.approx(2.0 * falling(res.x) / falling(x0))
+    far = np.array([2 * FACE_NEAR * 10.0, 5.0, 5.0])  # no coordinate near a bound
+    res = _onto_faces(SimpleNamespace(x=far.copy(), cost=1.0), falling, lo, hi)
+    assert np.array_equal(res.x, far) and res.cost == 1.0
+
+
 def test_sobol_design_is_fixed_and_nested():
     a = sobol_unit(16, 4)
     assert_allclose(a, sobol_unit(16, 4), rtol=0, atol=0)

@@ -204,6 +204,42 @@ def _nonlinear_design(law, curves, n, gen, sampler):
     return law.sample_nonlinear(curves, n, gen)
 
 
+#: a coordinate this close to a bound (fraction of its range) is tried on the bound itself
+FACE_NEAR = 1e-3
+
+
+def _onto_faces(res, objective, xlo, xhi):
+    """Move the coordinates that TRF left just inside a bound onto it, where the cost does
+    not rise.
+
+    TRF is an interior method: a parameter whose optimum is a bound (the fsl-lr fit's MPL
+    limit, ``c2 -> lower``) is approached only asymptotically, and where ``ftol`` stops it
+    (``1.00004e-4`` or ``1.0000008e-4`` for a bound at ``1e-4``) depends on the last digits of
+    the path: on whether the fit reports the bound, too.  Tried together, then one by one.
+    """
+    span = xhi - xlo
+    lo = res.x - xlo <= FACE_NEAR * span
+    hi = xhi - res.x <= FACE_NEAR * span
+    near = np.flatnonzero(lo | hi)
+    if near.size == 0:
+        return res
+    with np.errstate(all="ignore"):
+        c0 = objective(res.x)
+        if not np.isfinite(c0):
+            return res
+        x, c = res.x, c0
+        for idx in [near] + ([[i] for i in near] if near.size > 1 else []):
+            y = x.copy()
+            y[idx] = np.where(lo[idx], xlo[idx], xhi[idx])
+            c1 = objective(y)
+            if c1 <= c:
+                x, c = y, c1
+                if len(idx) == near.size:  # all of them at once: nothing left to try
+                    break
+    res.x, res.cost = x, res.cost * (c / c0 if c0 > 0 else 1.0)
+    return res
+
+
 def fit_law(
     law,
     curves,
@@ -380,7 +416,7 @@ def fit_law(
                 ftol=tol,
                 gtol=tol,
             )
-        results.append(res)
+        results.append(_onto_faces(res, objective, xlo, xhi))
         if agree is not None and len(results) >= 2:
             c = sorted(r.cost for r in results)[:2]
             if c[1] - c[0] <= agree * max(c[0], 1e-300):
