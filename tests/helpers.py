@@ -189,6 +189,11 @@ SURR_FAST = 1e-7
 #: one-pass prediction), relative to sum_k |a_k|: round-off of ~q = 80 terms plus the dropped
 #: rates (< exp(-40) ~ 4e-18 each); measured <= 3e-16; a wrong decay or weight misses by >= 1e-6
 SURR_ROUNDOFF = 1e-13
+#: a fit's expanded sums (ExpandedSums: weights as Chebyshev series in log eta) vs the exact
+#: recursion, relative to sum_k |a_k| for the value and to the largest |derivative| for the
+#: derivatives: the interpolant is used only while its dropped coefficients sum below
+#: TOL = 1e-13 of the weights' scale (else the evaluation falls back); measured <= 2e-14
+SURR_EXPANDED = 2e-13
 #: analytic Jacobians and O(K) final-loss gradients vs central differences with relative step
 #: 1e-6: truncation ~1e-12 and round-off ~eps/1e-6 = 2e-10 of the value, but a loss of ~3 with
 #: a derivative of ~1e-3 (c4, lam) loses 3 more digits; measured <= 1e-6

@@ -53,6 +53,7 @@ from fsltheory.surrogate._decrement_sums import (
     rate_grid,
     weighted_sums,
 )
+from fsltheory.surrogate._expanded_sums import ExpandedSums
 from fsltheory.surrogate.law import SurrogateLaw, _register
 
 __all__ = ["FSLLaw"]
@@ -92,7 +93,7 @@ class _Prep:
         "grid",
         "deg",
         "events",
-        "table",
+        "cache",
         "u",
     )
 
@@ -190,11 +191,13 @@ class FSLLaw(SurrogateLaw):
             xa, xb = xa - 0.5, xb + 0.5
         p.xa, p.xb = xa, xb
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
+            p.H1, p.HB, p.deg = None, None, 0
+            if for_fit:  # the evaluations share the sums' parameter-free part
+                p.cache = ExpandedSums(eta, d, obs, p.grid, own=False)
+                return p
             with np.errstate(divide="ignore"):
                 p.u = -np.log(eta[:n])  # l_k = log c4 + zeta u_k; +inf at a zero LR
-            p.events = Events(eta, d, obs)
-            p.table = p.events.decay_table(p.grid) if for_fit else None
-            p.H1, p.HB, p.deg = None, None, 0
+            p.cache, p.events = None, Events(eta, d, obs)
             return p
         if self.options["xi"] == "end":  # one kernel sum, no T(k)^-s inside it
             p.H1 = decayed_sums(eta, d, obs, p.grid, own=False)[0]
@@ -259,6 +262,8 @@ class FSLLaw(SurrogateLaw):
         """``sum_{k<t} d_k (1 + c4 eta_k^-zeta Delta)^-gamma`` and derivatives (log c4, gamma, zeta)."""
         if p.active.size == 0:
             return np.zeros((4 if derivs else 1, p.obs.size))
+        if p.cache is not None:
+            return p.cache(gamma, logc=math.log(c4), g=zeta, derivs=derivs)
         return weighted_sums(
             p.eta,
             p.d,
@@ -269,7 +274,6 @@ class FSLLaw(SurrogateLaw):
             logc=math.log(c4),
             g=zeta,
             events=p.events,
-            table=p.table,
             derivs=derivs,
             own=False,
         )

@@ -13,6 +13,10 @@ Indices follow the official code exactly (checked by reproducing the published t
 to every printed digit from the published parameters): the sum runs over *every* step from
 ``k = 1``, warmup included, so the warmup's learning-rate *increments* enter with negative
 sign (no clipping).  ``clip=True`` drops negative decrements instead.
+
+The decrement sum is the Laplace-mixture recursion of
+:mod:`fsltheory.surrogate._decrement_sums` with the per-step scale ``C eta_k^-gamma``; a fit
+caches its parameter-free part once per curve (:mod:`fsltheory.surrogate._expanded_sums`).
 """
 
 from __future__ import annotations
@@ -22,16 +26,14 @@ import math
 import numpy as np
 
 from fsltheory.surrogate._decrement_sums import Events, rate_grid, weighted_sums
+from fsltheory.surrogate._expanded_sums import ExpandedSums
 from fsltheory.surrogate.law import SurrogateLaw, _register
 
 __all__ = ["MultiPowerLaw"]
 
-#: decay tables above this many entries (K x q) are not cached (memory)
-_TABLE_MAX = 12_000_000
-
 
 class _Prep:
-    __slots__ = ("eta", "obs", "S", "d", "u", "dcum", "grid", "events", "table")
+    __slots__ = ("eta", "obs", "S", "d", "u", "dcum", "grid", "events", "cache")
 
 
 @_register
@@ -75,16 +77,19 @@ class MultiPowerLaw(SurrogateLaw):
             p.u = -np.log(eta)  # l_k = log C + gamma u_k; +inf at a zero learning rate
         p.dcum = np.cumsum(d)[obs]
         p.grid = rate_grid(eta, obs)
-        p.events = Events(eta, d, obs)
-        p.table = None
-        if for_fit and p.events.steps.size * len(p.grid) <= _TABLE_MAX:
-            p.table = p.events.decay_table(p.grid)
+        # a fit evaluates the sums hundreds of times on one curve: cache their
+        # parameter-free part (ExpandedSums); a prediction runs the recursion once
+        p.cache = ExpandedSums(eta, d, obs, p.grid, own=True) if for_fit else None
+        p.events = None if for_fit else Events(eta, d, obs)
         return p
 
     @staticmethod
     def _sums(p, C, beta, gamma, derivs):
         """``sum_k d_k (1 + C eta_k^-gamma S_k(t))^-beta`` and its derivatives (log C, beta,
-        gamma): the Laplace-mixture recursion with the per-step scale ``l_k = log C + gamma u_k``."""
+        gamma): the Laplace-mixture recursion with the per-step scale ``l_k = log C + gamma u_k``
+        (from the fit-time cache where :meth:`_prepare` built one)."""
+        if p.cache is not None:
+            return p.cache(beta, logc=math.log(C), g=gamma, derivs=derivs)
         return weighted_sums(
             p.eta,
             p.d,
@@ -95,7 +100,6 @@ class MultiPowerLaw(SurrogateLaw):
             logc=math.log(C),
             g=gamma,
             events=p.events,
-            table=p.table,
             derivs=derivs,
         )
 
