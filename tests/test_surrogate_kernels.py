@@ -99,6 +99,35 @@ def test_rate_grid_span_follows_the_schedule():
         rate_grid(np.zeros(10), [5])
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), zeros=st.floats(0.0, 0.95), rows=st.integers(1, 3))
+def test_events_and_grid_span_match_their_definitions(seed, zeros, rows):
+    # the compiled one-pass Events and rate_grid span against their definitions written out
+    from fsltheory.surrogate._decrement_sums import Events
+
+    rng = np.random.default_rng(seed)
+    K = int(rng.integers(5, 400))
+    eta = np.where(rng.random(K) < zeros, 0.0, rng.uniform(1e-5, 1e-3, K))
+    eta[int(rng.integers(0, K))] = 3e-4  # at least one positive learning rate
+    amps = np.where(rng.random((rows, K)) < zeros, 0.0, rng.normal(size=(rows, K)))
+    obs = np.unique(rng.integers(0, K, size=int(rng.integers(1, K + 1))))
+    ev = Events(eta, amps, obs)
+    last = obs[-1]
+    steps = np.union1d(np.flatnonzero(np.any(amps[:, : last + 1] != 0, axis=0)), obs)
+    assert np.array_equal(ev.steps, steps)
+    assert np.array_equal(ev.steps[ev.obs_pos], obs)
+    assert np.array_equal(np.flatnonzero(ev.is_obs), ev.obs_pos)
+    S = np.cumsum(eta[: last + 1])
+    assert np.array_equal(ev.S, S)
+    assert ev.gap[0] == np.inf and np.array_equal(ev.gap[1:], S[steps[1:]] - S[steps[:-1]])
+    if eta[: last + 1].sum() > 0:
+        recent = [eta[: t + 1][eta[: t + 1] > 0] for t in obs]
+        recent = [r[-1] for r in recent if r.size]
+        dmin = min(recent) if recent else eta[: last + 1][eta[: last + 1] > 0].min()
+        z = rate_grid(eta, obs).z
+        assert z[-1] >= math.log(40.0 / dmin) > z[-1] - rate_grid(eta, obs).h - 1e-12
+
+
 LAWS = surrogate_laws((3.04, 0.525, 0.508, 363.8, 2.07, 0.583, 0.641))
 
 

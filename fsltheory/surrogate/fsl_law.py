@@ -49,6 +49,7 @@ from fsltheory.surrogate._decrement_sums import (
     Events,
     contracted_sums,
     decayed_sums,
+    grid_step,
     mixture_weights,
     rate_grid,
     weighted_sums,
@@ -174,7 +175,10 @@ class FSLLaw(SurrogateLaw):
         p.eta, p.obs, p.d, p.Sk = eta, obs, d, S
         p.S = S[obs]
         p.A1, p.B1 = _below(d, S, obs)
-        p.grid = rate_grid(eta, obs)
+        # a fit's grid serves every gamma it tries; a prediction's only its own (as in the
+        # one-pass route of _predict)
+        own = not for_fit and self.params is not None
+        p.grid = rate_grid(eta, obs, h=grid_step(self.params["gamma"] if own else None))
         active = np.flatnonzero(d != 0)
         p.active = active
         q = len(p.grid)
@@ -251,7 +255,7 @@ class FSLLaw(SurrogateLaw):
         if not end:
             a[active] *= c3 + S[active] ** (-s)
         A, B = _below(a, S, obs)
-        grid = rate_grid(eta, obs)
+        grid = rate_grid(eta, obs, h=grid_step(gamma))
         W, T0, T1 = mixture_weights(grid, math.log(c4), gamma)
         P = contracted_sums(eta, a, obs, grid, W) + T0 * A - T1 * B
         pw = S[obs] ** (-s)

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from fsltheory.surrogate._decrement_sums import Events, rate_grid, weighted_sums
+from fsltheory.surrogate._decrement_sums import Events, grid_step, rate_grid, weighted_sums
 from fsltheory.surrogate._expanded_sums import ExpandedSums
 from fsltheory.surrogate.law import SurrogateLaw, _register
 
@@ -76,7 +76,9 @@ class MultiPowerLaw(SurrogateLaw):
         with np.errstate(divide="ignore"):
             p.u = -np.log(eta)  # l_k = log C + gamma u_k; +inf at a zero learning rate
         p.dcum = np.cumsum(d)[obs]
-        p.grid = rate_grid(eta, obs)
+        # a fit's grid serves every beta it tries; a prediction's only its own
+        beta = None if for_fit or self.params is None else self.params["beta"]
+        p.grid = rate_grid(eta, obs, h=grid_step(beta))
         # a fit evaluates the sums hundreds of times on one curve: cache their
         # parameter-free part (ExpandedSums); a prediction runs the recursion once
         p.cache = ExpandedSums(eta, d, obs, p.grid, own=True) if for_fit else None
