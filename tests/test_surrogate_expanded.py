@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import SURR_EXPANDED, SURR_FAST, SURR_ROUNDOFF, law_id, surrogate_laws
 
-from fsltheory import FSLLRLaw, MultiPowerLaw
+from fsltheory import FSLLRLaw, LossCurve, MultiPowerLaw
 from fsltheory.surrogate._decrement_sums import rate_grid, weighted_sums
 from fsltheory.surrogate._expanded_sums import ExpandedSums
 
@@ -95,6 +95,16 @@ def test_expanded_sums_stay_exact_where_the_expansion_does_not_pay():
     assert np.max(np.abs(out - exact)) <= SURR_ROUNDOFF * np.abs(d).sum()
 
 
+def test_expanded_sums_without_a_live_step_are_zero_and_have_no_interval():
+    # no decrement at all (a constant schedule): nothing to expand, nothing to sum
+    eta = np.full(500, 3e-4)
+    obs = np.arange(10, 500, 70)
+    cache = ExpandedSums(eta, np.zeros_like(eta), obs, rate_grid(eta, obs), own=True)
+    assert cache.n_expanded == 0
+    assert math.isnan(cache.xa) and math.isnan(cache.xb)
+    assert np.all(cache(0.6, logc=0.0, g=0.6) == 0.0)
+
+
 WEIGHTED = [law for law in surrogate_laws() if law.name == "mpl" or law.options.get("zeta")] + [
     FSLLRLaw(dict(L0=2.98, c1=0.57, c2=1e-3, c3=8e5, c4=0.51, s=0.49, gamma=0.093, zeta=0.89))
 ]
@@ -115,6 +125,35 @@ def test_fit_path_equals_the_prediction_path(law, name):
     assert fit[0] == pytest.approx(pred[0], rel=SURR_EXPANDED, abs=0)
     scale = np.abs(pred[1]).max(axis=0)
     assert np.all(np.abs(fit[1] - pred[1]) <= SURR_EXPANDED * scale)
+
+
+@pytest.mark.parametrize("law", WEIGHTED, ids=law_id)
+def test_a_fit_without_expansion_runs_the_exact_recursion(law):
+    # fit(..., expand=False) is the reference path of bench_surrogate.py: its preparation
+    # must not expand, and must give the expanded preparation's values
+    eta, _, obs = _curve("cosine")
+    expanded = law._prepare(eta, obs, for_fit=True)
+    exact = law._prepare(eta, obs, for_fit=True, expand=False)
+    assert expanded.cache.n_expanded > 0 and exact.cache.n_expanded == 0
+    a = law._evaluate(expanded, law.theta, jac=True)
+    b = law._evaluate(exact, law.theta, jac=True)
+    assert a[0] == pytest.approx(b[0], rel=SURR_EXPANDED, abs=0)
+    assert np.all(np.abs(a[1] - b[1]) <= SURR_EXPANDED * np.abs(b[1]).max(axis=0))
+
+
+def test_fit_passes_expand_to_every_preparation():
+    seen = []
+
+    class Recording(MultiPowerLaw):
+        def _prepare(self, lrs, obs, **kw):
+            seen.append(kw)
+            return super()._prepare(lrs, obs, **kw)
+
+    eta, _, _ = _curve("cosine")
+    curve = LossCurve(np.arange(eta.size), 3.0 + 0.1 * np.exp(-np.cumsum(eta) * 50), eta)
+    res = Recording().fit(curve, starts=1, max_nfev=5, expand=False)
+    assert seen == [dict(for_fit=True, expand=False)]
+    assert np.isfinite(res.cost)
 
 
 @pytest.mark.parametrize("law", WEIGHTED, ids=law_id)

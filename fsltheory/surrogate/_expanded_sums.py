@@ -98,6 +98,9 @@ class ExpandedSums:
         decay table, where the expansion would not pay or would not fit in memory).
     fallbacks : int
         Evaluations that failed the accuracy check and ran exactly.
+    xa, xb : float
+        The ``log eta`` interval of the steps expanded (``nan`` where no step has a nonzero
+        amplitude and a positive learning rate).
     """
 
     def __init__(self, lrs, amp, obs, grid: RateGrid, *, own: bool, degree: int | None = None):
@@ -106,8 +109,6 @@ class ExpandedSums:
         obs = np.ascontiguousarray(obs, dtype=np.int64)
         n = int(obs[-1]) + 1
         self.eta, self.amp, self.obs, self.grid, self.own = eta, amp, obs, grid, bool(own)
-        # read at construction, so that a benchmark can set DEGREE = 0 (no expansion: the
-        # exact recursion with its decay table, the fit path before this cache)
         self.degree = int(DEGREE if degree is None else degree)
         with np.errstate(divide="ignore"):
             self.u = -np.log(eta)  # +inf at a zero learning rate: the term vanishes
@@ -116,6 +117,7 @@ class ExpandedSums:
         q, nobs = len(grid), obs.size
         live = np.flatnonzero((amp[:n] != 0) & np.isfinite(self.u[:n]))
         inside = np.zeros(amp.size, dtype=bool)  # steps after the last wanted one stay out
+        self.xa = self.xb = math.nan  # the interval expanded (none without a live step)
         if live.size:
             x = -self.u[live]
             xb = float(x.max())

@@ -257,6 +257,7 @@ def fit_law(
     progress: bool = False,
     sampler: str = "sobol",
     agree: float | None = 1e-6,
+    expand: bool = True,
 ) -> FitResult:
     """Fit ``law`` to loss curves (post-warmup points) and return a :class:`FitResult`.
 
@@ -301,13 +302,18 @@ def fit_law(
         measured on the MPL data, the further starts of a 4-start fit then never improved
         it).  ``None`` polishes all ``starts``.  ``FitResult.start_spread`` reports the
         relative cost spread of the polished starts.
+    expand : bool
+        Evaluate the LR-weighted decrement sums of MPL and ``fsl-lr`` through their
+        Chebyshev expansion in ``log eta`` (default; :mod:`fsltheory.surrogate._expanded_sums`).
+        ``False`` runs the exact recursion at every evaluation: the same objective to
+        ~1e-11 relative and 4-6x slower, the reference ``scripts/bench_surrogate.py`` times.
     """
     t_start = time.perf_counter()
     check_choice("sampler", sampler, ("sobol", "random"))
     gen = as_generator(rng)
     cl = [smooth_loss(c, smoothing) for c in _as_curves(curves)]
     cl = [c.after(min_step) if min_step is not None else c.post_warmup() for c in cl]
-    preps = [law._prepare(c.lrs, c.step, for_fit=True) for c in cl]
+    preps = [law._prepare(c.lrs, c.step, for_fit=True, expand=expand) for c in cl]
     logy = np.concatenate([np.log(c.loss) for c in cl])
     npar = len(law.param_names)
     if logy.size < npar:

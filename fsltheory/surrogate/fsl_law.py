@@ -165,7 +165,7 @@ class FSLLaw(SurrogateLaw):
         d[1:] = eta[:-1] - eta[1:]
         return np.maximum(d, 0.0) if self.options["clip"] else d
 
-    def _prepare(self, lrs, obs, *, for_fit: bool = False):
+    def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
         p = _Prep()
         eta = np.ascontiguousarray(lrs, dtype=float)
         obs = np.ascontiguousarray(obs, dtype=np.int64)
@@ -197,7 +197,7 @@ class FSLLaw(SurrogateLaw):
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
             p.H1, p.HB, p.deg = None, None, 0
             if for_fit:  # the evaluations share the sums' parameter-free part
-                p.cache = ExpandedSums(eta, d, obs, p.grid, own=False)
+                p.cache = ExpandedSums(eta, d, obs, p.grid, own=False, degree=None if expand else 0)
                 return p
             with np.errstate(divide="ignore"):
                 p.u = -np.log(eta[:n])  # l_k = log c4 + zeta u_k; +inf at a zero LR

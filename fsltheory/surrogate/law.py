@@ -114,7 +114,13 @@ class SurrogateLaw:
         return new
 
     # ------------------------------------------------------------------ to override
-    def _prepare(self, lrs: np.ndarray, obs: np.ndarray, *, for_fit: bool = False):
+    def _prepare(
+        self, lrs: np.ndarray, obs: np.ndarray, *, for_fit: bool = False, expand: bool = True
+    ):
+        """Everything about a schedule that does not depend on the parameters.  ``for_fit``:
+        the result serves many evaluations (and every parameter in the fit box);
+        ``expand=False`` keeps such a fit on the exact recursion where the law would cache
+        expanded sums (:mod:`fsltheory.surrogate._expanded_sums`)."""
         raise NotImplementedError
 
     def _evaluate(self, prep, theta: np.ndarray, jac: bool = False):

@@ -47,7 +47,7 @@ class MomentumLaw(SurrogateLaw):
         d[1:] = eta[:-1] - eta[1:]
         return np.maximum(d, 0.0) if self.options["clip"] else d
 
-    def _prepare(self, lrs, obs, *, for_fit: bool = False):
+    def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
         p = _Prep()
         p.eta = np.asarray(lrs, dtype=float)
         p.obs = np.asarray(obs, dtype=np.int64)

@@ -63,7 +63,7 @@ class MultiPowerLaw(SurrogateLaw):
     requires_positive_lr = True
 
     # ------------------------------------------------------------------ set-up
-    def _prepare(self, lrs, obs, *, for_fit: bool = False):
+    def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
         p = _Prep()
         eta = np.ascontiguousarray(lrs, dtype=float)
         obs = np.ascontiguousarray(obs, dtype=np.int64)
@@ -73,16 +73,20 @@ class MultiPowerLaw(SurrogateLaw):
             d = np.maximum(d, 0.0)
         p.eta, p.obs, p.d = eta, obs, d
         p.S = np.cumsum(eta)[obs]
-        with np.errstate(divide="ignore"):
-            p.u = -np.log(eta)  # l_k = log C + gamma u_k; +inf at a zero learning rate
         p.dcum = np.cumsum(d)[obs]
         # a fit's grid serves every beta it tries; a prediction's only its own
         beta = None if for_fit or self.params is None else self.params["beta"]
         p.grid = rate_grid(eta, obs, h=grid_step(beta))
-        # a fit evaluates the sums hundreds of times on one curve: cache their
-        # parameter-free part (ExpandedSums); a prediction runs the recursion once
-        p.cache = ExpandedSums(eta, d, obs, p.grid, own=True) if for_fit else None
-        p.events = None if for_fit else Events(eta, d, obs)
+        if for_fit:
+            # a fit evaluates the sums hundreds of times on one curve: cache their
+            # parameter-free part (ExpandedSums keeps its own log-scales)
+            p.cache = ExpandedSums(eta, d, obs, p.grid, own=True, degree=None if expand else 0)
+            p.u = p.events = None
+            return p
+        # a prediction runs the recursion once
+        with np.errstate(divide="ignore"):
+            p.u = -np.log(eta)  # l_k = log C + gamma u_k; +inf at a zero learning rate
+        p.cache, p.events = None, Events(eta, d, obs)
         return p
 
     @staticmethod
