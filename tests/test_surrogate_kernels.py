@@ -67,6 +67,9 @@ def test_fast_sums_match_naive(name, own, p, scale, gamma):
 
 @settings(max_examples=25, deadline=None)
 @example(levels=[2.9e-4, 4.8e-4], p=0.125, scale=0.125, seed=0)  # kernel ~flat: all in the tail
+# found by hypothesis: c S_max = 2e-3, so the grid starts inside the mixing density
+# (y0 = -2.1); the tail's series stopped at second order there and missed by 1.2e-7
+@example(levels=[1.0000000000000003e-05, 1e-05], p=1.0, scale=0.25, seed=0)
 @given(
     levels=st.lists(st.floats(1e-5, 1e-2), min_size=2, max_size=6),
     p=st.floats(0.1, 2.5),
@@ -244,34 +247,67 @@ def test_weighted_sums_derivatives_match_central_differences(own, p):
 
 
 @pytest.mark.parametrize("p", [0.12, 0.9, 2.5])
-def test_lumped_tail_is_the_trapezoid_rule_below_the_grid(p):
+@pytest.mark.parametrize("y0", [-10.0, -2.5, 0.9, 1.1, 4.0])
+def test_lumped_tail_is_the_trapezoid_rule_below_the_grid(p, y0):
     # T0 - T1 Delta lumps sum_{i>=1} h phi_p(y0 - i h) exp(-r_{-i} Delta) (rates r0 e^{-ih})
-    # to first order in r Delta; its mass and first moment are the series summed directly
+    # to first order in r Delta; its mass and first moment are the series summed directly.
+    # y0 = z0 - l: far below the density (-10, the usual case), inside its left tail (-2.5:
+    # a law scale c with c S_max ~ 1e-3), and on both sides of the switch to the complement
     from scipy.special import gammaln
 
-    from fsltheory.surrogate._decrement_sums import DEFAULT_H, _tails
+    from fsltheory.surrogate._decrement_sums import _Y_SERIES, DEFAULT_H, DEFAULT_RTOL, _tails
 
-    h, z0, y0 = DEFAULT_H, math.log(1e-6), -10.0
+    h, z0 = DEFAULT_H, math.log(1e-6)
     i = np.arange(1, 4000)
     y = y0 - i * h
     terms = h * np.exp(p * y - np.exp(y) - gammaln(p))
-    T0, T1 = _tails(p, y0, z0, h)
-    # the mass expands e^{-u} to second order in u = e^{y} <= e^{y0}: error ~e^{3 y0} / 6 ~ 2e-14
-    # (its second-order term is e^{2 y0} / 2 ~ 1e-9: a 0.1 % error in it would show);
-    # the first moment (which multiplies r Delta <= eps) to zeroth order: error < e^{y0} = 4.5e-5
-    assert T0 == pytest.approx(terms.sum(), rel=1e-13, abs=0)
     moment = (terms * math.exp(z0) * np.exp(-i * h)).sum()
-    assert T1 == pytest.approx(moment, rel=math.exp(y0), abs=0)
-    assert T1 != pytest.approx(moment, rel=1e-12, abs=0)  # the neglected order is there
+    T0, T1 = _tails(p, y0, z0, h)
+    if y0 <= _Y_SERIES:
+        # the series of geometric sums, summed until a term is below 1e-17 of the mass:
+        # round-off of ~10 terms (the earlier second-/zeroth-order sums missed by 1e-3 at -2.5)
+        assert T0 == pytest.approx(terms.sum(), rel=1e-13, abs=0)
+        assert T1 == pytest.approx(moment, rel=1e-13, abs=0)
+    else:
+        # the complement: with the weights at and above y0 it makes the density's mass 1 and
+        # mean p (times e^l) to round-off ...
+        up = y0 + h * np.arange(200)
+        w = h * np.exp(p * up - np.exp(up) - gammaln(p))
+        el = math.exp(z0 - y0)
+        assert T0 + w.sum() == pytest.approx(1.0, rel=1e-15)
+        assert T1 / el + (w * np.exp(up)).sum() == pytest.approx(p, rel=1e-15)
+        # ... and differs from the trapezoid sum below the grid by the rule's own error on the
+        # whole line (aliasing; the step is chosen for DEFAULT_RTOL at p <= 3, measured <= 2e-7)
+        assert T0 == pytest.approx(terms.sum(), rel=0, abs=DEFAULT_RTOL)
+        assert T1 / el == pytest.approx(moment / el, rel=0, abs=DEFAULT_RTOL * (p + 1))
 
 
 @pytest.mark.parametrize("p", [0.12, 0.9, 2.5])
-def test_lumped_tail_derivatives_match_central_differences(p):
+def test_lumped_tail_is_continuous_where_it_switches_to_the_complement(p):
+    # a fit crossing y0 = _Y_SERIES sees no step larger than the rule's aliasing error
+    # (the series sums the trapezoid tail, the complement completes the exact mass)
+    from fsltheory.surrogate._decrement_sums import _Y_SERIES, DEFAULT_H, DEFAULT_RTOL, _tails
+
+    z0 = math.log(1e-6)
+    below = _tails(p, _Y_SERIES, z0, DEFAULT_H, derivs=True)
+    above = _tails(p, math.nextafter(_Y_SERIES, 2.0), z0, DEFAULT_H, derivs=True)
+    el = math.exp(z0 - _Y_SERIES)
+    # (T0, T1, dT0/dl, dT0/dp, dT1/dl, dT1/dp): the T0 rows are O(1), the T1 rows O((p + 1) e^l)
+    e1 = (p + 1) * el
+    for a, b, s in zip(below, above, [1.0, e1, 1.0, 1.0, e1, e1], strict=True):
+        assert abs(a - b) <= DEFAULT_RTOL * s
+    assert below != above  # the two branches do run
+
+
+@pytest.mark.parametrize("p", [0.12, 0.9, 2.5])
+@pytest.mark.parametrize("y0", [-17.8, -2.5, 3.0])  # far tail, inside the density, complement
+def test_lumped_tail_derivatives_match_central_differences(p, y0):
     # each of dT0/dl, dT0/dp, dT1/dl, dT1/dp on its own: inside a whole sum these terms are
     # below the finite-difference tolerance, so only here can an error in them show
     from fsltheory.surrogate._decrement_sums import DEFAULT_H, _tails
 
-    h, z0, ell = DEFAULT_H, math.log(1e-6), 4.0
+    h, z0 = DEFAULT_H, math.log(1e-6)
+    ell = z0 - y0
     T0, T1, T0l, T0p, T1l, T1p = _tails(p, z0 - ell, z0, h, derivs=True)
     e = 1e-6
     dl = [
@@ -282,5 +318,10 @@ def test_lumped_tail_derivatives_match_central_differences(p):
         (a - b) / (2 * e)
         for a, b in zip(_tails(p + e, z0 - ell, z0, h), _tails(p - e, z0 - ell, z0, h), strict=True)
     ]
-    # central differences at relative step ~1e-6 of smooth closed forms: ~1e-10 relative
-    np.testing.assert_allclose([T0l, T1l, T0p, T1p], dl + dp, rtol=SURR_FD * 1e-3)
+    # central differences at relative step ~1e-6 of smooth closed forms: ~1e-10 relative; the
+    # complement (y0 > _Y_SERIES) is 1 - s0 with s0 ~ 1, so its differences carry the
+    # round-off of O(1) values, 1e-16 / 1e-6 (the T1 rows scaled by e^l)
+    el = math.exp(ell)
+    atol = np.array([1.0, el, 1.0, el]) * (1e-9 if y0 > 1.0 else 0.0)
+    got, fd = np.array([T0l, T1l, T0p, T1p]), np.array(dl + dp)
+    assert np.all(np.abs(got - fd) <= SURR_FD * 1e-3 * np.abs(fd) + atol), (got, fd)

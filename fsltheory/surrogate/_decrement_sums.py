@@ -43,9 +43,13 @@ Accuracy (tested in ``tests/test_surrogate_kernels.py`` against the direct sum):
   for every ``Delta >= Delta_min``, the smallest ``Delta`` that can occur at a wanted step.
 * Rates below ``z_0 = log(eps / S_max)`` hardly decay within the curve (``r Delta <= eps``):
   their mass is lumped into ``Z(t)`` to first order, ``exp(-r Delta) ~ 1 - r Delta``, using the
-  *same* trapezoid rule's tail (two geometric series): ``T0 = h e^{p y_0}/(Gamma(p)(e^{ph}-1))``
-  and ``T1 = h e^{p y_0} r_0/(Gamma(p)(e^{(p+1)h}-1))``, so ``Z = sum_k a_k (T0_k - T1_k Delta)``.
-  The neglected second order is ``(r_0 Delta)^2 / 2 <= eps^2 / 2`` times the lumped mass.
+  *same* trapezoid rule's tail, mass ``T0`` and first moment ``T1`` summed in full (series of
+  geometric sums, :func:`_tail_values`), so ``Z = sum_k a_k (T0_k - T1_k Delta)``.  The
+  neglected second order is ``(r_0 Delta)^2 / 2 <= eps^2 / 2`` times the lumped mass.  The
+  grid does not know the law's scale ``c``: where ``c S_max`` is small the grid starts inside
+  the mixing density, not in its left tail, which is why the tail's series are summed in
+  full (they once stopped at second and zeroth order: 1e-6 to 1e-2 errors below
+  ``c S_max ~ 1e-2``).
 * The grid does not depend on the law's parameters, so the event-to-event decay factors
   can be tabulated once per curve and reused by every evaluation of a fit.
 
@@ -470,48 +474,93 @@ def _weighted_sums(
     return out
 
 
+#: terms of the lumped tail's series in ``u = e^y`` (enough for ``u <= e^{_Y_SERIES}``)
+_TAIL_TERMS = 32
+#: above ``y_0 = _Y_SERIES`` the tail is the complement of the weights at and above the grid
+#: (the series' terms would grow before they fall, and cancel)
+_Y_SERIES = 1.0
+
+
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _tail_values(t0, t1, a, y0, ey, dl, law, tail, derivs):
     """The lumped trapezoid tail below the grid times an amplitude ``a``.
 
-    ``sum_{i<0} h phi_p(y_0 + i h) exp(-r_i Delta) ~ T0 - T1 Delta`` to first order in
-    ``r_i Delta <= eps``, with the mass ``T0 = G(p) - G(p+1) + G(p+2)/2`` to second order in
-    ``u_i = e^{y_i} <= e^{y_0}`` (``e^{-u} ~ 1 - u + u^2/2``) and the first moment
-    ``T1 = r_0 e^{-y_0} G(p+1)`` to zeroth order (it multiplies ``r Delta <= eps``), where ``G(b) = h e^{b y_0} / (Gamma(p) (e^{b h} - 1))``
-    sums ``h sum_{i>=1} e^{b (y_0 - i h)} / Gamma(p)``.  Writes ``t0 = a (T0, dT0/dl, dT0/dp,
-    dT0/dl dl)`` and ``t1`` likewise (``l`` shifts ``y_0`` by -1; ``dl`` is ``dl/dg``).
-    ``ey = e^{y_0}`` is the caller's (``r_0 e^{-l}`` in the recursion, where ``e^{-l}`` is at
-    hand), so the three powers ``E_m = e^{(p+m) y_0 - log Gamma(p)}`` cost one exponential.
-    ``law = (p, log Gamma(p), digamma(p), h)``, ``tail`` from :func:`_tail_constants`.
-    The one implementation of these formulas: :func:`mixture_weights` calls it too.
+    ``sum_{i>=1} h phi_p(y_i) exp(-r_i Delta) ~ T0 - T1 Delta`` (``y_i = y_0 - i h``,
+    ``r_i = r_0 e^{-ih}``) to first order in ``r_i Delta <= eps``, with the mass ``T0`` and the
+    first moment ``T1 = sum_i h phi_p(y_i) r_i`` summed in full.  Expanding ``e^{-u}``
+    (``u_i = e^{y_i}``) turns each into a series of geometric sums,
+    ``T0 = sum_m (-1)^m / m! G(p + m)`` and ``T1 = r_0 e^{-y_0} sum_m (-1)^m / m! G(p + 1 + m)``,
+    where ``G(b) = h e^{b y_0} / (Gamma(p) (e^{b h} - 1))`` is ``h sum_{i>=1} e^{b y_i} / Gamma(p)``;
+    the terms fall like ``e^{m (y_0 - h)} / m!`` and the sum stops once one is below 1e-17 of
+    the mass.  Where the grid starts inside the density rather than in its left tail
+    (``y_0 > _Y_SERIES``: a scale so small that ``c S_max < eps e^{-1}``, the kernel nearly
+    flat over the whole curve), the series would cancel, and the tail is the complement of
+    the weights at and above ``y_0`` instead: ``T0 = 1 - sum_{i>=0} h phi_p(y_0 + i h)`` and
+    ``T1 = e^l (p - sum_{i>=0} h phi_p(y_0 + i h) e^{y_0 + i h})`` (the density's mass 1 and
+    mean ``p``).  Writes ``t0 = a (T0, dT0/dl, dT0/dp, dT0/dl dl)`` and ``t1`` likewise (``l``
+    shifts ``y_0`` by -1; ``dl`` is ``dl/dg``).  ``ey = e^{y_0}`` is the caller's (``r_0 e^{-l}``
+    in the recursion, where ``e^{-l}`` is at hand).  ``law = (p, log Gamma(p), digamma(p), h)``,
+    ``tail`` from :func:`_tail_constants`.  The one implementation of these formulas:
+    :func:`mixture_weights` calls it too.
     """
     p, lgam, psi, h = law
-    z0, r0, ea0, ea1, ea2, k0, k1, k2 = tail
-    E0 = math.exp(p * y0 - lgam)
-    E1 = E0 * ey
-    E2 = E1 * ey
-    G0 = h * E0 / ea0
-    G1 = h * E1 / ea1
-    G2 = h * E2 / ea2
-    T1 = r0 * h * E0 / ea1
-    t0[0] = (G0 - G1 + 0.5 * G2) * a
+    r0 = tail[1]
+    nterm = _TAIL_TERMS
+    T0 = T0l = T0p = T1 = T1l = T1p = 0.0
+    if y0 > _Y_SERIES:
+        s0 = s0l = s0p = s1 = s1l = s1p = 0.0
+        y_ = y0
+        while True:
+            u_ = math.exp(y_)
+            w_ = h * math.exp(p * y_ - u_ - lgam)
+            s0 += w_
+            s1 += w_ * u_
+            if derivs:
+                s0l += w_ * (u_ - p)
+                s0p += w_ * (y_ - psi)
+                s1l += w_ * u_ * (u_ - p - 1.0)
+                s1p += w_ * u_ * (y_ - psi)
+            if u_ > 45.0:  # the rest is below e^-45 and falls superexponentially
+                break
+            y_ += h
+        el = r0 / ey
+        T0, T0l, T0p = 1.0 - s0, -s0l, -s0p
+        T1 = el * (p - s1)
+        T1l, T1p = T1 - el * s1l, el * (1.0 - s1p)
+    else:
+        # (-1)^n / n! e^{(p + n) y_0 - log Gamma(p)}; the names differ from the callers':
+        # numba 0.6x mis-inlines a loop variable that shares a caller's name
+        e_m = math.exp(p * y0 - lgam)
+        for n_ in range(nterm):
+            g_m = e_m * tail[2 + n_]
+            u_m = r0 * e_m * tail[3 + n_]
+            T0 += g_m
+            T1 += u_m
+            if derivs:
+                T0l -= (p + n_) * g_m
+                T0p += g_m * (y0 - psi - tail[3 + nterm + n_])
+                T1l -= (p + n_) * u_m
+                T1p += u_m * (y0 - psi - tail[4 + nterm + n_])
+            if n_ > 0 and abs(g_m) <= 1e-17 * abs(T0):
+                break
+            e_m *= -ey / (n_ + 1)
+    t0[0] = T0 * a
     t1[0] = T1 * a
     if derivs:
-        dT0_l = -p * G0 + (p + 1) * G1 - 0.5 * (p + 2) * G2
-        t0[1] = dT0_l * a
-        t0[2] = (G0 * (y0 - psi - k0) - G1 * (y0 - psi - k1) + 0.5 * G2 * (y0 - psi - k2)) * a
+        t0[1] = T0l * a
+        t0[2] = T0p * a
         t0[3] = t0[1] * dl
-        t1[1] = -p * T1 * a
-        t1[2] = T1 * (y0 - psi - k1) * a
+        t1[1] = T1l * a
+        t1[2] = T1p * a
         t1[3] = t1[1] * dl
 
 
 def _tail_constants(p: float, z0: float, h: float) -> np.ndarray:
-    """``(z_0, r_0, e^{(p+m)h} - 1 for m = 0..2, d log(e^{(p+m)h} - 1)/dp for m = 0..2)``:
+    """``(z_0, r_0, h / (e^{(p+m)h} - 1), d log(e^{(p+m)h} - 1)/dp)`` for ``m = 0.._TAIL_TERMS``:
     the parameter-only factors of :func:`_tail_values`, once per evaluation."""
-    ea = [math.expm1((p + m) * h) for m in range(3)]
-    kk = [h * (ea[m] + 1) / ea[m] for m in range(3)]
-    return np.array([z0, math.exp(z0), *ea, *kk])
+    b = p + np.arange(_TAIL_TERMS + 1)
+    ea = np.expm1(b * h)
+    return np.concatenate(([z0, math.exp(z0)], h / ea, h * (ea + 1.0) / ea))
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
