@@ -91,6 +91,40 @@ def test_fast_sums_match_naive_on_random_piecewise_schedules(levels, p, scale, s
         assert np.max(np.abs(fast - naive)) <= SURR_FAST * np.abs(d).sum()
 
 
+@pytest.mark.slow
+@settings(max_examples=2000, deadline=None, derandomize=True, database=None)
+@given(
+    levels=st.lists(st.floats(1e-6, 1e-1), min_size=2, max_size=6),
+    p=st.floats(0.02, 3.0),
+    scale=st.floats(1e-7, 1e5),
+    gamma=st.one_of(st.just(0.0), st.floats(0.0, 1.5)),
+    warmup=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_fast_sums_match_naive_over_the_whole_parameter_range(
+    levels, p, scale, gamma, warmup, seed
+):
+    # the default suite's property test over every scale a law can reach (c S_max from 1e-10
+    # to 1e7: grids starting far inside the mixing density and far below it), per-step
+    # weights eta^-gamma, powers down to 0.02 and a warmup from ~0.  Zero learning rates are
+    # out: a term whose Delta stays 0 keeps its mass above the grid (rate_grid's scale_max)
+    rng = np.random.default_rng(seed)
+    cuts = np.sort(rng.choice(np.arange(1, 800), len(levels) - 1, replace=False))
+    eta = np.concatenate(
+        [np.full(n, lv) for n, lv in zip(np.diff(np.r_[0, cuts, 800]), levels, strict=True)]
+    )
+    if warmup:
+        eta[:50] = np.linspace(levels[0] / 50, levels[0], 50)
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    obs = np.unique(rng.integers(1, 800, 30))
+    logw = -gamma * np.log(eta) if gamma else None
+    for own in (True, False):
+        fast = power_sums_fast(eta, d, obs, scale=scale, p=p, own=own, logw=logw)
+        naive = power_sums_naive(eta, d, obs, scale=scale, p=p, own=own, logw=logw)
+        assert np.max(np.abs(fast - naive)) <= SURR_FAST * np.abs(d).sum()
+
+
 def test_rate_grid_span_follows_the_schedule():
     eta = mpl_schedule("cosine_24000")
     obs = np.arange(2160, 24000, 128)
