@@ -49,7 +49,8 @@ def _direct(law, eta, obs):
         d = np.maximum(d, 0.0)
     out, scale = np.empty(obs.size), np.empty(obs.size)
     for i, t in enumerate(obs):
-        if law.name == "mpl":  # L0 + A S1^-alpha - B sum_{k<=t} d_k (1 - (1 + C eta_k^-gamma S_k(t))^-beta)
+        if law.name == "mpl":
+            # L0 + A S1^-alpha - B sum_{k<=t} d_k (1 - (1 + C eta_k^-gamma S_k(t))^-beta)
             k = np.arange(1, t + 1)
             x = th["C"] * eta[k] ** -th["gamma"] * (S[t] - S[k - 1])
             drop = np.sum(d[k] * (1.0 - (1.0 + x) ** -th["beta"]))
