@@ -1,4 +1,5 @@
-"""Every decrement-sum law's prediction against its formula summed directly, O(K^2).
+"""Every decrement-sum law's prediction and fit-path evaluation against its formula summed
+directly, O(K^2).
 
 The laws evaluate their sums by the Laplace-mixture recursion (``_decrement_sums``) on a
 rate grid that does not know the parameters; here each law's printed formula is written
@@ -109,3 +110,6 @@ def test_prediction_is_the_formula_summed_directly(name, data, kind, peak, floor
     # term is at most 1), so of the sum of |amplitude x weight| the law multiplies it by
     fast = fitted.predict(eta, at=obs)
     assert np.all(np.abs(fast - direct) <= SURR_FAST * scale + 1e-13 * np.abs(direct))
+    # the fit's path (a grid for every power, cached sums, Chebyshev expansions) too
+    fit = fitted._evaluate(fitted._prepare(eta, obs, for_fit=True), fitted.theta)[0]
+    assert np.all(np.abs(fit - direct) <= SURR_FAST * scale + 1e-13 * np.abs(direct))
