@@ -171,5 +171,10 @@ def test_full_grid_reproduces_the_committed_data(data):
         ref = data[name]
         np.testing.assert_array_equal(m.steps, ref.steps)
         np.testing.assert_allclose(m.loss, ref.loss, rtol=1e-6)
-        np.testing.assert_allclose(m.decay, ref.decay, rtol=0, atol=1)
+        # the decay starts where the optimised schedule first falls below 0.9 x peak: a
+        # threshold crossing on knot values the optimiser fixes only to ~sqrt(its loss
+        # tolerance) ~ 1e-3 (the loss is stationary there), so the crossing moves by up to
+        # ~1e-3 of the decay length between numpy/scipy versions (measured 1.6e-4: 20 of
+        # 122k steps, numpy 2.4.6 / scipy 1.17.1 against the committed data); it was atol=1
+        np.testing.assert_allclose(m.decay, ref.decay, rtol=1e-3, atol=1)
         np.testing.assert_allclose(m.power, ref.power, rtol=1e-3)
