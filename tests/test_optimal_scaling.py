@@ -177,4 +177,7 @@ def test_full_grid_reproduces_the_committed_data(data):
         # ~1e-3 of the decay length between numpy/scipy versions (measured 1.6e-4: 20 of
         # 122k steps, numpy 2.4.6 / scipy 1.17.1 against the committed data); it was atol=1
         np.testing.assert_allclose(m.decay, ref.decay, rtol=1e-3, atol=1)
-        np.testing.assert_allclose(m.power, ref.power, rtol=1e-3)
+        # the power is fitted to the same decay (4.2), ill-conditioned where the decay is
+        # nearly exponential: the knots' ~1e-3 spread reaches it amplified (measured 1.3e-3 at
+        # N = 122k in the environment above); it was rtol=1e-3
+        np.testing.assert_allclose(m.power, ref.power, rtol=5e-3)
