@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import least_squares, nnls
 
-from fsltheory.surrogate.fitting import _as_curves, sobol_unit
+from fsltheory.surrogate.fitting import _as_curves, clip_to_box, sobol_unit
 
 __all__ = ["fit_across_sizes", "leave_one_size_out"]
 
@@ -38,7 +38,12 @@ def _projected(law, preps, y, phi, bounds):
     norm = np.linalg.norm(B, axis=0)
     norm[norm == 0] = 1.0
     lin = nnls(B / norm, np.ones_like(y))[0] / norm
-    return B @ lin - 1.0, law.assemble(lin, phi, bounds)
+    th = clip_to_box(law.assemble(lin, phi, bounds), *bounds, law.transforms)
+    # the residual of the law as assembled: where the box clips an amplitude the NNLS
+    # solution is not the law that will be returned
+    with np.errstate(all="ignore"):
+        pred = np.concatenate([law._evaluate(p, th, jac=False)[0] for p in preps])
+    return pred / y - 1.0, th
 
 
 def fit_across_sizes(law, curves_by_size: dict, *, design: int = 64, polish: int = 2) -> dict:
@@ -91,7 +96,7 @@ def fit_across_sizes(law, curves_by_size: dict, *, design: int = 64, polish: int
     laws = {}
     for size, (preps, y, bounds, _) in data.items():
         _, th = _projected(law, preps, y, phi, bounds)
-        laws[size] = law.with_params(np.clip(th, *bounds))
+        laws[size] = law.with_params(th)
     return {"laws": laws, "phi": phi, "cost": 2.0 * float(best.cost)}
 
 
@@ -112,6 +117,6 @@ def leave_one_size_out(law, train_by_size: dict, test_by_size: dict, **kw) -> di
         preps = [law._prepare(c.lrs, c.step, for_fit=True) for c in cl]
         bounds = law.default_bounds(cl)
         _, th = _projected(law, preps, np.concatenate([c.loss for c in cl]), phi, bounds)
-        fitted = law.with_params(np.clip(th, *bounds))
+        fitted = law.with_params(th)
         out[held] = evaluate_law(fitted, test_by_size[held])["mean"]
     return out

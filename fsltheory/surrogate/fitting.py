@@ -166,6 +166,24 @@ def _jac_x(J, th, dth, transforms):
     return Jx
 
 
+def clip_to_box(theta, lo, hi, transforms) -> np.ndarray:
+    """``theta`` moved into the fit's box as the fit sees it (the box of :func:`_to_x`).
+
+    Each coordinate is clipped to its bounds, except a ``logprod:j`` coordinate ``i``: the fit
+    bounds the product ``theta_i theta_j`` by ``lo_i lo_j .. hi_i hi_j``, not ``theta_i``
+    itself, so the product is clipped there and ``theta_i`` follows (fsl-lr's MPL limit puts
+    ``c2`` on its lower bound and ``c3`` far above ``hi_3``: clipping ``c3`` would cut the
+    drop amplitude ``c2 c3`` that the data fix).
+    """
+    raw = np.asarray(theta, dtype=float)
+    th = np.clip(raw, lo, hi)
+    for i, t in enumerate(transforms):
+        if (j := _partner(t)) is not None:
+            prod = min(max(raw[i] * raw[j], lo[i] * lo[j]), hi[i] * hi[j])
+            th[i] = prod / th[j]
+    return th
+
+
 def _as_curves(curves) -> list[LossCurve]:
     if isinstance(curves, LossCurve):
         return [curves]
@@ -382,7 +400,7 @@ def fit_law(
             norm[norm == 0] = 1.0
             lin = nnls(B / norm, np.ones_like(y))[0] / norm
             th = law.assemble(lin, phi, (lo, hi))
-            cands.append(np.clip(_to_x(np.clip(th, lo, hi), tr), inner_lo, inner_hi))
+            cands.append(np.clip(_to_x(clip_to_box(th, lo, hi, tr), tr), inner_lo, inner_hi))
     else:
         cands = [
             np.clip(_to_x(g, tr), inner_lo, inner_hi)
