@@ -88,8 +88,11 @@ class ExpandedSums:
     lrs, amp, obs, grid, own
         As for :func:`~fsltheory.surrogate._decrement_sums.weighted_sums`, with the per-step
         log-scale ``u_k = -log eta_k`` (MPL's ``eta_k^-gamma``, fsl-lr's ``eta_k^-zeta``).
+    expand : bool
+        ``False``: no expansion (degree 0), the exact recursion with its decay table: the
+        reference of ``fit(..., expand=False)``.
     degree : int, optional
-        Chebyshev degree ``N`` (default :data:`DEGREE`; 0: no expansion).
+        Chebyshev degree ``N`` (default :data:`DEGREE` if ``expand``, else 0).
 
     Attributes
     ----------
@@ -103,13 +106,23 @@ class ExpandedSums:
         amplitude and a positive learning rate).
     """
 
-    def __init__(self, lrs, amp, obs, grid: RateGrid, *, own: bool, degree: int | None = None):
+    def __init__(
+        self,
+        lrs,
+        amp,
+        obs,
+        grid: RateGrid,
+        *,
+        own: bool,
+        expand: bool = True,
+        degree: int | None = None,
+    ):
         eta = np.ascontiguousarray(lrs, dtype=float)
         amp = np.ascontiguousarray(amp, dtype=float)
         obs = np.ascontiguousarray(obs, dtype=np.int64)
         n = int(obs[-1]) + 1
         self.eta, self.amp, self.obs, self.grid, self.own = eta, amp, obs, grid, bool(own)
-        self.degree = int(DEGREE if degree is None else degree)
+        self.degree = int((DEGREE if expand else 0) if degree is None else degree)
         with np.errstate(divide="ignore"):
             self.u = -np.log(eta)  # +inf at a zero learning rate: the term vanishes
         self.fallbacks = 0

@@ -143,7 +143,9 @@ class FSLLaw(SurrogateLaw):
     name = "fsl"
     title = "FSL ansatz (Li et al. 2025, eq. 30)"
     param_names = ("L0", "c1", "c2", "c3", "c4", "s", "gamma")
-    transforms = ("lin", "log", "log", "log", "log", "lin", "lin")
+    # c3 is fitted through log(c2 c3) (see fsltheory.surrogate.fsl_lr, "Fit coordinates"): the
+    # data fix the drop amplitude c2 c3, and the MPL limit c3 -> oo is then the face c2 = lower
+    transforms = ("lin", "log", "log", "logprod:2", "log", "lin", "lin")
     option_defaults = {"clip": True, "xi": "end", "zeta": False}
 
     def __init__(self, params=None, **options):
@@ -197,7 +199,7 @@ class FSLLaw(SurrogateLaw):
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
             p.H1, p.HB, p.deg = None, None, 0
             if for_fit:  # the evaluations share the sums' parameter-free part
-                p.cache = ExpandedSums(eta, d, obs, p.grid, own=False, degree=None if expand else 0)
+                p.cache = ExpandedSums(eta, d, obs, p.grid, own=False, expand=expand)
                 return p
             with np.errstate(divide="ignore"):
                 p.u = -np.log(eta[:n])  # l_k = log c4 + zeta u_k; +inf at a zero LR

@@ -139,5 +139,3 @@ class FSLLRLaw(FSLLaw):
         if not options.get("zeta", True):
             raise ValueError("zeta=False is invalid for fsl-lr: use the 'fsl' law instead")
         super().__init__(params, **{**options, "xi": "end", "zeta": True})
-        # c3 is fitted through log(c2 c3): the MPL limit c3 -> oo is then a bound of c2
-        self.transforms = ("lin", "log", "log", "logprod:2", "log", "lin", "lin", "lin")

@@ -80,7 +80,7 @@ class MultiPowerLaw(SurrogateLaw):
         if for_fit:
             # a fit evaluates the sums hundreds of times on one curve: cache their
             # parameter-free part (ExpandedSums keeps its own log-scales)
-            p.cache = ExpandedSums(eta, d, obs, p.grid, own=True, degree=None if expand else 0)
+            p.cache = ExpandedSums(eta, d, obs, p.grid, own=True, expand=expand)
             p.u = p.events = None
             return p
         # a prediction runs the recursion once
