@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import least_squares, nnls
 
+from fsltheory._util.threads import one_blas_thread
 from fsltheory.surrogate.fitting import _as_curves, clip_to_box, sobol_unit
 
 __all__ = ["fit_across_sizes", "leave_one_size_out"]
@@ -46,6 +47,7 @@ def _projected(law, preps, y, phi, bounds):
     return pred / y - 1.0, th
 
 
+@one_blas_thread
 def fit_across_sizes(law, curves_by_size: dict, *, design: int = 64, polish: int = 2) -> dict:
     """Joint fit (1): shared nonlinear parameters, NNLS amplitudes per size.
 

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import least_squares, nnls
 
 from fsltheory._util.rng import as_generator
+from fsltheory._util.threads import one_blas_thread
 from fsltheory._util.validate import check_choice
 from fsltheory.surrogate.curves import LossCurve, smooth_loss
 
@@ -258,6 +259,7 @@ def _onto_faces(res, objective, xlo, xhi):
     return res
 
 
+@one_blas_thread
 def fit_law(
     law,
     curves,
