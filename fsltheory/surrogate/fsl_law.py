@@ -436,7 +436,7 @@ class FSLLaw(SurrogateLaw):
         L0, c1, a, b = lin
         lo, hi = bounds
         c2 = min(max(b, lo[2]), hi[2])
-        c3 = a / c2  # into the box by the caller (fitting.clip_to_box: fsl-lr bounds c2 c3)
+        c3 = a / c2  # into the box by the caller (fitting.clip_to_box bounds c2 c3)
         th = [L0, max(c1, lo[1]), c2, c3, phi["c4"], phi["s"], phi["gamma"]]
         return np.array(th + ([phi["zeta"]] if self.options["zeta"] else []))
 
