@@ -56,6 +56,7 @@ from scipy.special import digamma, gammaln
 from fsltheory.surrogate._decrement_sums import (
     Events,
     RateGrid,
+    _scaled_tails,
     _tail_constants,
     _tail_values,
     decayed_sums,
@@ -259,7 +260,9 @@ def _node_values(unodes, z, logc, g, law, tail, own, derivs):
                 F[1, m, j] = dl
                 F[2, m, j] = w * (y - psi)
                 F[3, m, j] = dl * u
-        _tail_values(t0, t1, 1.0, tail[0] - ell, tail[1] * v, u, law, tail, derivs)
+        _scaled_tails(
+            t0, t1, 1.0, u, _tail_values(tail[0] - ell, tail[1] * v, law, tail, derivs), derivs
+        )
         for o in range(nout):
             F[o, m, q] = t0[o]
             F[o, m, q + 1] = t1[o]

@@ -49,6 +49,7 @@ from fsltheory.surrogate._decrement_sums import (
     Events,
     contracted_sums,
     decayed_sums,
+    grid_eps,
     grid_step,
     mixture_weights,
     rate_grid,
@@ -180,7 +181,8 @@ class FSLLaw(SurrogateLaw):
         # a fit's grid serves every gamma it tries; a prediction's only its own (as in the
         # one-pass route of _predict)
         own = not for_fit and self.params is not None
-        p.grid = rate_grid(eta, obs, h=grid_step(self.params["gamma"] if own else None))
+        power = self.params["gamma"] if own else None
+        p.grid = rate_grid(eta, obs, h=grid_step(power), eps=grid_eps(power))
         active = np.flatnonzero(d != 0)
         p.active = active
         q = len(p.grid)
@@ -191,13 +193,9 @@ class FSLLaw(SurrogateLaw):
             p.xa, p.xb, p.deg = 0.0, 1.0, 0
             return p
         _check_area(S, active)
-        x = np.log(S[active])
-        xa, xb = float(x.min()), float(x.max())
-        if xb - xa < 1e-9:
-            xa, xb = xa - 0.5, xb + 0.5
-        p.xa, p.xb = xa, xb
         if self.options["zeta"]:  # per-decrement scale: weighted recursion at every evaluation
             p.H1, p.HB, p.deg = None, None, 0
+            p.xa, p.xb = 0.0, 1.0  # no expansion in T(k)
             if for_fit:  # the evaluations share the sums' parameter-free part
                 p.cache = ExpandedSums(eta, d, obs, p.grid, own=False, expand=expand)
                 return p
@@ -205,6 +203,11 @@ class FSLLaw(SurrogateLaw):
                 p.u = -np.log(eta[:n])  # l_k = log c4 + zeta u_k; +inf at a zero LR
             p.cache, p.events = None, Events(eta, d, obs)
             return p
+        x = np.log(S[active])
+        xa, xb = float(x.min()), float(x.max())
+        if xb - xa < 1e-9:
+            xa, xb = xa - 0.5, xb + 0.5
+        p.xa, p.xb = xa, xb
         if self.options["xi"] == "end":  # one kernel sum, no T(k)^-s inside it
             p.H1 = decayed_sums(eta, d, obs, p.grid, own=False)[0]
             p.HB, p.deg = None, 0
@@ -257,7 +260,7 @@ class FSLLaw(SurrogateLaw):
         if not end:
             a[active] *= c3 + S[active] ** (-s)
         A, B = _below(a, S, obs)
-        grid = rate_grid(eta, obs, h=grid_step(gamma))
+        grid = rate_grid(eta, obs, h=grid_step(gamma), eps=grid_eps(gamma))
         W, T0, T1 = mixture_weights(grid, math.log(c4), gamma)
         P = contracted_sums(eta, a, obs, grid, W) + T0 * A - T1 * B
         pw = S[obs] ** (-s)

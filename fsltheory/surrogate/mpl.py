@@ -25,7 +25,13 @@ import math
 
 import numpy as np
 
-from fsltheory.surrogate._decrement_sums import Events, grid_step, rate_grid, weighted_sums
+from fsltheory.surrogate._decrement_sums import (
+    Events,
+    grid_eps,
+    grid_step,
+    rate_grid,
+    weighted_sums,
+)
 from fsltheory.surrogate._expanded_sums import ExpandedSums
 from fsltheory.surrogate.law import SurrogateLaw, _register
 
@@ -76,7 +82,7 @@ class MultiPowerLaw(SurrogateLaw):
         p.dcum = np.cumsum(d)[obs]
         # a fit's grid serves every beta it tries; a prediction's only its own
         beta = None if for_fit or self.params is None else self.params["beta"]
-        p.grid = rate_grid(eta, obs, h=grid_step(beta))
+        p.grid = rate_grid(eta, obs, h=grid_step(beta), eps=grid_eps(beta))
         if for_fit:
             # a fit evaluates the sums hundreds of times on one curve: cache their
             # parameter-free part (ExpandedSums keeps its own log-scales)
