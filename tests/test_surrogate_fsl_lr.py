@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import SAME_SUMS
 from numpy.testing import assert_allclose
 
 from fsltheory import (
@@ -337,6 +338,30 @@ def test_joint_fit_returns_the_laws_it_scored(name):
             assert np.sqrt(np.mean(r**2)) < 3e-3, (size, c.name)
     # same sums, evaluated by predict instead of the fit's cached sums (SURR_FAST)
     assert cost == pytest.approx(res["cost"], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(LAWS))
+def test_joint_fit_residual_is_the_assembled_law(name):
+    # _projected scores a nonlinear point by the design times the amplitudes of the law it
+    # assembles (clipped into the box), not by evaluating that law again: the two agree to
+    # rounding at random points of the box, the clipped ones included
+    from fsltheory.surrogate.across import _projected
+
+    law = LAWS[name]()
+    curves = [load_mpl_curves(25)[n].post_warmup() for n in MPL_TRAIN]
+    preps = [law._prepare(c.lrs, c.step, for_fit=True) for c in curves]
+    y = np.concatenate([c.loss for c in curves])
+    bounds = law.default_bounds(curves)
+    U = np.random.default_rng(0).random((12, law.n_nonlinear))
+    checked = 0
+    for phi in law.nonlinear_from_unit(curves, U):
+        r, th = _projected(law, preps, y, phi, bounds)
+        if r is None:
+            continue
+        pred = np.concatenate([law._evaluate(p, th, jac=False)[0] for p in preps])
+        assert_allclose(r, pred / y - 1.0, rtol=0, atol=SAME_SUMS)
+        checked += 1
+    assert checked >= 6
 
 
 def test_leave_one_size_out_keeps_the_drop_amplitude_the_data_fix():

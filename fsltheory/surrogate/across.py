@@ -41,10 +41,10 @@ def _projected(law, preps, y, phi, bounds):
     lin = nnls(B / norm, np.ones_like(y))[0] / norm
     th = clip_to_box(law.assemble(lin, phi, bounds), *bounds, law.transforms)
     # the residual of the law as assembled: where the box clips an amplitude the NNLS
-    # solution is not the law that will be returned
-    with np.errstate(all="ignore"):
-        pred = np.concatenate([law._evaluate(p, th, jac=False)[0] for p in preps])
-    return pred / y - 1.0, th
+    # solution is not the law that will be returned.  The law is linear in these
+    # amplitudes, so the design gives it without evaluating the law again (which doubled
+    # the cost of a joint fit, x7 for fsl-lr)
+    return B @ law.linear_params(th) - 1.0, th
 
 
 @one_blas_thread

@@ -435,6 +435,10 @@ class FSLLaw(SurrogateLaw):
             drop2 = A2 - (W @ H2 + T0 * A2 - T1 * B2)
         return np.column_stack([np.ones_like(pw), pw, -drop1, -drop2])
 
+    def linear_params(self, theta):
+        """``(L0, c1, c2 c3, c2)``: the coefficients of :meth:`design`'s columns."""
+        return np.array([theta[0], theta[1], theta[2] * theta[3], theta[2]])
+
     def assemble(self, lin, phi, bounds):
         L0, c1, a, b = lin
         lo, hi = bounds

@@ -109,6 +109,10 @@ class MomentumLaw(SurrogateLaw):
         pw = p.S ** (-phi["alpha"])
         return np.column_stack([np.ones_like(pw), pw, -S2])
 
+    def linear_params(self, theta):
+        """``(L0, A, C)``: the coefficients of :meth:`design`'s columns."""
+        return np.array([theta[0], theta[1], theta[3]])
+
     def assemble(self, lin, phi, bounds):
         L0, A, C = lin
         lo = bounds[0]

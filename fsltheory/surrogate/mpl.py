@@ -177,6 +177,10 @@ class MultiPowerLaw(SurrogateLaw):
         pw = p.S ** (-phi["alpha"])
         return np.column_stack([np.ones_like(pw), pw, -(p.dcum - P)])
 
+    def linear_params(self, theta):
+        """``(L0, A, B)``: the coefficients of :meth:`design`'s columns."""
+        return np.array([theta[0], theta[1], theta[3]])
+
     def assemble(self, lin, phi, bounds):
         L0, A, B = lin
         lo = bounds[0]
