@@ -19,6 +19,10 @@ class _Spy(MomentumLaw):
         _Spy.seen.append(_blas_threads())
         return super()._evaluate(p, theta, jac=jac)
 
+    def design(self, p, phi):  # the joint fit's evaluations
+        _Spy.seen.append(_blas_threads())
+        return super().design(p, phi)
+
 
 def test_fits_use_one_blas_thread_and_restore_the_pool():
     curves = [load_mpl_curves(25)[n] for n in MPL_TRAIN]
