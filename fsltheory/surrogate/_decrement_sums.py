@@ -509,7 +509,7 @@ def _weighted_sums(
                     H0[j] += W[j]
         if fin and a != 0.0:
             T0, T0l, T0p, T1, T1l, T1p = _tail_values(tail[0] - l0, tail[1] * v, law, tail, derivs)
-            t0[0] = T0 * a  # _scaled_tails written out, as _add_term above
+            t0[0] = T0 * a
             t1[0] = T1 * a
             if derivs:
                 t0[1] = T0l * a
@@ -574,7 +574,7 @@ def _tail_values(y0, ey, law, tail, derivs):
     mean ``p``).  Returns ``(T0, dT0/dl, dT0/dp, T1, dT1/dl, dT1/dp)`` (``l`` shifts ``y_0`` by
     -1; zeros for the derivatives without ``derivs``), scalars rather than arrays filled in
     place: numba reference-counts array arguments at every call, and the recursion calls
-    this at every event (:func:`_scaled_tails` writes them).  ``ey = e^{y_0}`` is the caller's (``r_0 e^{-l}``
+    this at every event.  ``ey = e^{y_0}`` is the caller's (``r_0 e^{-l}``
     in the recursion, where ``e^{-l}`` is at hand).  ``law = (p, log Gamma(p), digamma(p), h)``,
     ``tail`` from :func:`_tail_constants`.  The one implementation of these formulas:
     :func:`mixture_weights` calls it too.
@@ -623,22 +623,6 @@ def _tail_values(y0, ey, law, tail, derivs):
     return T0, T0l, T0p, T1, T1l, T1p
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")
-def _scaled_tails(t0, t1, a, dl, vals, derivs):
-    """``t0 = a (T0, dT0/dl, dT0/dp, dT0/dl dl)`` and ``t1`` likewise, from
-    :func:`_tail_values`'s ``vals`` (``dl`` is ``dl/dg``)."""
-    T0, T0l, T0p, T1, T1l, T1p = vals
-    t0[0] = T0 * a
-    t1[0] = T1 * a
-    if derivs:
-        t0[1] = T0l * a
-        t0[2] = T0p * a
-        t0[3] = t0[1] * dl
-        t1[1] = T1l * a
-        t1[2] = T1p * a
-        t1[3] = t1[1] * dl
-
-
 def _tail_constants(p: float, z0: float, h: float) -> np.ndarray:
     """``(z_0, r_0, h / (e^{(p+m)h} - 1), d log(e^{(p+m)h} - 1)/dp)`` for ``m = 0.._TAIL_TERMS``:
     the parameter-only factors of :func:`_tail_values`, once per evaluation."""
@@ -679,15 +663,12 @@ def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta_k, dell, a, law, d
 def _tails(p: float, y0: float, z0: float, h: float, derivs: bool = False):
     """``(T0, T1)`` (and ``dT0/dl, dT0/dp, dT1/dl, dT1/dp``) of :func:`_tail_values` for one
     scale, ``y_0 = z_0 - l`` (amplitude 1)."""
-    t0, t1 = np.empty(4), np.empty(4)
     law = (float(p), float(gammaln(p)), float(digamma(p)), float(h))
     tail = _tail_constants(float(p), float(z0), float(h))
-    _scaled_tails(
-        t0, t1, 1.0, 0.0, _tail_values(float(y0), math.exp(y0), law, tail, derivs), derivs
-    )
+    T0, T0l, T0p, T1, T1l, T1p = _tail_values(float(y0), math.exp(y0), law, tail, derivs)
     if not derivs:
-        return float(t0[0]), float(t1[0])
-    return float(t0[0]), float(t1[0]), float(t0[1]), float(t0[2]), float(t1[1]), float(t1[2])
+        return float(T0), float(T1)
+    return float(T0), float(T1), float(T0l), float(T0p), float(T1l), float(T1p)
 
 
 def mixture_weights(grid: RateGrid, ell: float, p: float, *, derivs: bool = False):

@@ -56,7 +56,6 @@ from scipy.special import digamma, gammaln
 from fsltheory.surrogate._decrement_sums import (
     Events,
     RateGrid,
-    _scaled_tails,
     _tail_constants,
     _tail_values,
     decayed_sums,
@@ -243,8 +242,6 @@ def _node_values(unodes, z, logc, g, law, tail, own, derivs):
     q = z.size
     nout = 4 if derivs else 1
     F = np.zeros((nout, unodes.size, q + 2))
-    t0 = np.empty(nout)
-    t1 = np.empty(nout)
     for m in range(unodes.size):
         u = unodes[m]
         ell = logc + g * u
@@ -260,10 +257,10 @@ def _node_values(unodes, z, logc, g, law, tail, own, derivs):
                 F[1, m, j] = dl
                 F[2, m, j] = w * (y - psi)
                 F[3, m, j] = dl * u
-        _scaled_tails(
-            t0, t1, 1.0, u, _tail_values(tail[0] - ell, tail[1] * v, law, tail, derivs), derivs
-        )
-        for o in range(nout):
-            F[o, m, q] = t0[o]
-            F[o, m, q + 1] = t1[o]
+        T0, T0l, T0p, T1, T1l, T1p = _tail_values(tail[0] - ell, tail[1] * v, law, tail, derivs)
+        F[0, m, q] = T0
+        F[0, m, q + 1] = T1
+        if derivs:
+            F[1, m, q], F[2, m, q], F[3, m, q] = T0l, T0p, T0l * u
+            F[1, m, q + 1], F[2, m, q + 1], F[3, m, q + 1] = T1l, T1p, T1l * u
     return F
