@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["vexp_into", "vexp", "FASTMATH"]
+__all__ = ["vexp_into", "vexp_head", "vexp", "FASTMATH"]
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.6931471803691238
@@ -28,7 +28,13 @@ FASTMATH = {"contract", "arcp", "nsz", "afn"}
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
 def vexp_into(x, out, bits, fbits):
     """``out[:] = exp(x[:])``; ``bits`` is int64 scratch and ``fbits`` its float64 view."""
-    n = x.size
+    vexp_head(x, out, bits, fbits, x.size)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def vexp_head(x, out, bits, fbits, n):
+    """``out[:n] = exp(x[:n])``: the first ``n`` entries, without building slices (a view
+    made per call in a per-step loop costs its reference counting)."""
     for j in range(n):
         xv = max(x[j], -700.0)
         t = xv * _LOG2E + _SHIFT

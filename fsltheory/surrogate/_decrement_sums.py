@@ -68,6 +68,7 @@ from scipy.special import digamma, gammaln
 from fsltheory._util.laplace import gamma_weights, trapezoid_step
 from fsltheory._util.loops import count_true, decay_into, dot, scratch, total
 from fsltheory._util.vexp import FASTMATH as _FM
+from fsltheory._util.vexp import vexp_head as _exp_head
 from fsltheory._util.vexp import vexp_into as _exp
 
 __all__ = [
@@ -411,31 +412,29 @@ def contracted_sums(lrs, amp, obs, grid: RateGrid, W) -> np.ndarray:
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy")
 def _weighted_sums(
-    steps, gap, is_obs, S, amp, u, logc, g, eta, law, tail, z, table, use_table, derivs, own
+    steps, gap, is_obs, S, amp, u, logc, g, eta, law, tail, z, table, use_table, own
 ):
     """Per-step weights: value and derivatives wrt l (log c), p and g, lumped tails included.
 
     out[0] value, out[1] d/dlog c, out[2] d/dp, out[3] d/dg, with ``l_k = logc + g u_k``
     computed here (a non-finite ``u_k`` kills the term).  ``amp``, ``u``, ``eta`` and ``S``
-    are per step;
-    the events ``steps`` index them, so no per-event copy is built (a 72k-step prediction
-    spent a third of its time gathering and combining such arrays in numpy).  With ``own``
-    (MPL) the term born at an event step enters before it is recorded, with
-    ``W exp(-r eta_k)`` (its own step's decay) folded into the single ``exp`` of its weight,
-    ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with ``y = z_j - l_k`` and
-    ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed (``k < t`` terms only).
-    The events are visited in order and all ``q`` rates are updated together, so the
-    exponentials vectorise (:func:`_exp`); the rates are summed at each wanted step, so
-    the output is ``(4, n)``, not ``(4, q, n)`` (a 72k-step prediction wrote 38 MB).
+    are per step; the events ``steps`` index them, so no per-event copy is built (a
+    72k-step prediction spent a third of its time gathering and combining such arrays in
+    numpy).  With ``own`` (MPL) the term born at an event step enters before it is
+    recorded, with ``W exp(-r eta_k)`` (its own step's decay) folded into the single
+    ``exp`` of its weight, ``h exp(p y - r (v_k + eta_k) - log Gamma(p))`` with
+    ``y = z_j - l_k`` and ``v_k = exp(-l_k)``; without (FSL) it enters after, undecayed
+    (``k < t`` terms only).  The events are visited in order and all ``q`` rates are
+    updated together, so the exponentials vectorise (:func:`_exp`); the rates are summed at
+    each wanted step, so the output is ``(4, n)``, not ``(4, q, n)``.
     ``law = (p, log Gamma(p), digamma(p), h)``; ``tail`` holds the constants of the lumped
-    tails below the grid (:func:`_tail_constants`), added as running sums (:func:`_tail_values`).
+    tails below the grid (:func:`_tail_constants`), added as running sums
+    (:func:`_tail_values`).  The value alone (predictions) is :func:`_value_sums`.
     """
     ne = steps.size
     q = z.size
     nobs = count_true(is_obs)
-    nout = 4 if derivs else 1
-    p_, lgam_, _, h_ = law
-    out = np.zeros((nout, nobs))
+    out = np.zeros((4, nobs))
     r = np.exp(z)
     H0 = np.zeros(q)
     H1 = np.zeros(q)
@@ -444,41 +443,21 @@ def _weighted_sums(
     x, e, ib, fb = scratch(q)
     W = np.empty(q)
     # running tail sums: sum_k t0_k, sum_k t1_k, sum_k t1_k start_k (Delta = S_t - start_k)
-    c0 = np.zeros(nout)
-    c1 = np.zeros(nout)
-    c2 = np.zeros(nout)
-    t0 = np.zeros(nout)
-    t1 = np.zeros(nout)
+    c0 = np.zeros(4)
+    c1 = np.zeros(4)
+    c2 = np.zeros(4)
+    t0 = np.zeros(4)
+    t1 = np.zeros(4)
     o = 0
     for i in range(ne):
         k = steps[i]
-        # _event_decay written out (its arguments' reference counting, at every event, cost
-        # a 72k-step prediction a seventh of its time)
-        if use_table:
-            d = table[i]
-        else:
-            d = e
-            gi = gap[i]
-            if i > 0 and gi == gap[i - 1]:
-                pass
-            elif gi == np.inf:
-                e[:] = 0.0
-            else:
-                md = np.searchsorted(r, _FAST / gi, side="right")
-                for j in range(md):
-                    x[j] = -r[j] * gi
-                _exp(x[:md], e[:md], ib[:md], fb[:md])
-                e[md:] = 0.0
-        if derivs:
-            for j in range(q):
-                t = d[j]
-                H0[j] *= t
-                H1[j] *= t
-                H2[j] *= t
-                H3[j] *= t
-        else:
-            for j in range(q):
-                H0[j] *= d[j]
+        d = _event_decay(i, gap, r, table, use_table, x, e, ib, fb)
+        for j in range(q):
+            t = d[j]
+            H0[j] *= t
+            H1[j] *= t
+            H2[j] *= t
+            H3[j] *= t
         a = amp[k]
         uk = u[k]
         fin = math.isfinite(uk)
@@ -486,65 +465,142 @@ def _weighted_sums(
         l0 = logc + g * dl
         v = math.exp(-l0) if fin else 0.0
         live = a != 0.0 and v > 0.0
-        top = 0
-        if live and not derivs:
-            # a prediction's new term, written out here rather than through _add_term:
-            # numba reference-counts every array handed to a helper, at every event, which
-            # cost a 72k-step prediction a fifth of its time; W holds it until it enters
-            birth = eta[k] if own else 0.0
-            for j in range(q):
-                x[j] = p_ * (z[j] - l0) - r[j] * (v + birth) - lgam_
-            top = q
-            while top > 0 and x[top - 1] < -_FAST:  # the density's right tail: no exp
-                top -= 1
-            _exp(x[:top], W[:top], ib[:top], fb[:top])
-            ha = h_ * a
-            for j in range(top):
-                W[j] *= ha
         if live and own:
-            if derivs:
-                _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, l0, v, eta[k], dl, a, law, derivs)
-            else:
-                for j in range(top):
-                    H0[j] += W[j]
+            _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, l0, v, eta[k], dl, a, law)
         if fin and a != 0.0:
-            T0, T0l, T0p, T1, T1l, T1p = _tail_values(tail[0] - l0, tail[1] * v, law, tail, derivs)
-            t0[0] = T0 * a
-            t1[0] = T1 * a
-            if derivs:
-                t0[1] = T0l * a
-                t0[2] = T0p * a
-                t0[3] = t0[1] * dl
-                t1[1] = T1l * a
-                t1[2] = T1p * a
-                t1[3] = t1[1] * dl
+            T0, T0l, T0p, T1, T1l, T1p = _tail_values(tail[0] - l0, tail[1] * v, law, tail, True)
+            t0[0], t0[1], t0[2] = T0 * a, T0l * a, T0p * a
+            t0[3] = t0[1] * dl
+            t1[0], t1[1], t1[2] = T1 * a, T1l * a, T1p * a
+            t1[3] = t1[1] * dl
         else:
             t0[:] = 0.0
             t1[:] = 0.0
         start = (S[k - 1] if k > 0 else 0.0) if own else S[k]
-        for m in range(nout):
+        for m in range(4):
             c0[m] += t0[m]
             c1[m] += t1[m]
             c2[m] += t1[m] * start
         if is_obs[i]:
             # without own the k = t term (Delta = 0) is the caller's: its tail t0 is dropped
-            for m in range(nout):
+            for m in range(4):
                 lump = c0[m] - S[k] * c1[m] + c2[m]
                 if not own:
                     lump -= t0[m]
                 out[m, o] = lump
             out[0, o] += total(H0)
-            if derivs:
-                out[1, o] += total(H1)
-                out[2, o] += total(H2)
-                out[3, o] += total(H3)
+            out[1, o] += total(H1)
+            out[2, o] += total(H2)
+            out[3, o] += total(H3)
             o += 1
         if live and not own:
-            if derivs:
-                _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, l0, v, 0.0, dl, a, law, derivs)
-            else:
-                for j in range(top):
-                    H0[j] += W[j]
+            _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, l0, v, 0.0, dl, a, law)
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _live_rates(gap, z0, h, q):
+    """How many of the ascending rates ``r_j = exp(z0 + j h)`` have ``r_j gap <= _FAST``,
+    rounded up to a multiple of 4 (whole vectors: a ragged loop end costs more than the
+    rates it would skip) and at most ``q``; the others decay below ``exp(-40)`` ~ 4e-18 over
+    ``gap``.  In closed form, since the grid is uniform in log-rate (no search per event)."""
+    if gap == np.inf:
+        return 0
+    if not gap > 0.0:
+        return q
+    n = int(math.floor((math.log(_FAST / gap) - z0) / h)) + 1
+    return min(q, max(0, (n + 3) & ~3))
+
+
+@numba.njit(cache=True, fastmath=_FM, error_model="numpy")
+def _value_sums(steps, gap, is_obs, S, amp, u, logc, g, eta, law, tail, z, table, use_table, own):
+    """The values of :func:`_weighted_sums` alone (``derivs=False``: predictions), shape ``(1, n)``.
+
+    The same recursion with two economies that only the value allows.  (i) Only the rates
+    that can still hold a term are visited: ``H_j`` is 0 above ``hi``, and an event whose
+    gap kills every rate with ``r_j gap > _FAST`` (decay below ``exp(-40)``) shrinks ``hi``
+    to :func:`_live_rates`; after a warmup, whose tiny learning rates set the top of the
+    grid, a cosine curve never touches its fastest ~10 of ~55 rates again.  (ii) Without
+    ``own`` (FSL) a term waits one event and enters already decayed, its weight and its
+    first decay in one exponential, ``h a exp(p y - r (v + gap) - log Gamma(p))`` (``y =
+    z_j - l_k``), as ``own`` terms fold in their own step: so its weights are needed only
+    on the rates that survive that decay.  Exponent arguments are clamped at
+    ``-_FAST`` rather than cut, so that every loop runs over whole vectors; a clamped
+    weight or decay is ``exp(-40)`` ~ 4e-18 of the term where it would be 0.
+    """
+    ne = steps.size
+    q = z.size
+    nobs = count_true(is_obs)
+    p_, lgam_, _, h_ = law
+    z0 = z[0]
+    out = np.zeros((1, nobs))
+    r = np.exp(z)
+    H = np.zeros(q)
+    x, e, ib, fb = scratch(q)
+    W = np.empty(q)
+    c0 = c1 = c2 = 0.0
+    hi = 0  # H[j] == 0 for j >= hi
+    ne_ = -1  # rates whose decay e holds (-1: none yet)
+    pend = False  # without own: the previous event's term, not yet entered
+    pl = pv = pa = 0.0
+    o = 0
+    for i in range(ne):
+        k = steps[i]
+        gi = gap[i]
+        n = _live_rates(gi, z0, h_, q)
+        for j in range(n, hi):
+            H[j] = 0.0
+        if use_table:
+            d = table[i]
+        else:
+            d = e
+            if not (i > 0 and gi == gap[i - 1] and ne_ == n):
+                for j in range(n):
+                    x[j] = max(-r[j] * gi, -_FAST)
+                _exp_head(x, e, ib, fb, n)
+                ne_ = n
+        hi = min(hi, n)
+        for j in range(hi):
+            H[j] *= d[j]
+        if pend:  # born at the previous event: its weight and its decay over gi at once
+            for j in range(n):
+                x[j] = max(p_ * (z[j] - pl) - r[j] * (pv + gi) - lgam_, -_FAST)
+            _exp_head(x, W, ib, fb, n)
+            for j in range(n):
+                H[j] += pa * W[j]
+            hi = n
+            pend = False
+        a = amp[k]
+        uk = u[k]
+        fin = math.isfinite(uk)
+        l0 = logc + g * (uk if fin else 0.0)
+        v = math.exp(-l0) if fin else 0.0
+        live = a != 0.0 and v > 0.0
+        if live and own:  # born here, with its own step's decay exp(-r eta_k)
+            nb = _live_rates(eta[k], z0, h_, q)
+            for j in range(nb):
+                x[j] = max(p_ * (z[j] - l0) - r[j] * (v + eta[k]) - lgam_, -_FAST)
+            _exp_head(x, W, ib, fb, nb)
+            ha = h_ * a
+            for j in range(nb):
+                H[j] += ha * W[j]
+            hi = max(hi, nb)
+        t0 = t1 = 0.0
+        if fin and a != 0.0:
+            T0, _0, _1, T1, _2, _3 = _tail_values(tail[0] - l0, tail[1] * v, law, tail, False)
+            t0, t1 = T0 * a, T1 * a
+        c0 += t0
+        c1 += t1
+        c2 += t1 * ((S[k - 1] if k > 0 else 0.0) if own else S[k])
+        if is_obs[i]:
+            # without own the k = t term (Delta = 0) is the caller's: its tail t0 is dropped
+            acc = c0 - S[k] * c1 + c2 - (0.0 if own else t0)
+            for j in range(hi):
+                acc += H[j]
+            out[0, o] = acc
+            o += 1
+        if live and not own:
+            pend, pl, pv, pa = True, l0, v, h_ * a
     return out
 
 
@@ -632,12 +688,12 @@ def _tail_constants(p: float, z0: float, h: float) -> np.ndarray:
 
 
 @numba.njit(cache=True, fastmath=_FM, error_model="numpy", inline="always")
-def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta_k, dell, a, law, derivs):
-    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta_k)`` (and derivatives) to every rate.
+def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta_k, dell, a, law):
+    """Add one step's term ``a h phi_p(z_j - l) exp(-r_j eta_k)`` and its derivatives to every rate.
 
     ``H0..H3`` are the value and derivative states, ``x, W, ib, fb`` workspace,
-    ``law = (p, log Gamma(p), digamma(p), h)``.  A fit's path (``derivs``); a prediction's
-    recursion writes the value-only case out (:func:`_weighted_sums`).
+    ``law = (p, log Gamma(p), digamma(p), h)``.  A fit's path (:func:`_weighted_sums`); a
+    prediction's recursion (:func:`_value_sums`) writes the value alone out.
     """
     p, lgam, psi, h = law
     nq = z.size
@@ -652,12 +708,10 @@ def _add_term(H0, H1, H2, H3, x, W, ib, fb, z, r, ell, v, eta_k, dell, a, law, d
     for j in range(top):
         W[j] *= h * a
         H0[j] += W[j]
-    if derivs:
-        for j in range(top):
-            g = W[j] * (r[j] * v - p)
-            H1[j] += g
-            H2[j] += W[j] * ((z[j] - ell) - psi)
-            H3[j] += g * dell
+        g = W[j] * (r[j] * v - p)
+        H1[j] += g
+        H2[j] += W[j] * ((z[j] - ell) - psi)
+        H3[j] += g * dell
 
 
 def _tails(p: float, y0: float, z0: float, h: float, derivs: bool = False):
@@ -744,7 +798,10 @@ def weighted_sums(
     # every step with a non-zero amplitude is an event, so all per-step work (weights, tails,
     # their running sums) runs over the events only: a fit evaluates this hundreds of times
     # and piecewise-constant schedules have a few events among many steps
-    return _weighted_sums(
+    # derivatives (fits) and values alone (predictions) are two kernels: the value's
+    # recursion skips dead rates and folds a term's first decay into its weight
+    kernel = _weighted_sums if derivs else _value_sums
+    return kernel(
         ev.steps,
         ev.gap,
         ev.is_obs,
@@ -759,7 +816,6 @@ def weighted_sums(
         grid.z,
         table if use else _NO_TABLE,
         use,
-        derivs,
         bool(own),
     )
 
