@@ -52,6 +52,11 @@ Accuracy (tested in ``tests/test_surrogate_kernels.py`` against the direct sum):
   ``c S_max ~ 1e-2``).
 * The grid does not depend on the law's parameters, so the event-to-event decay factors
   can be tabulated once per curve and reused by every evaluation of a fit.
+* Predictions need values only and run their own recursion (:func:`_value_sums`): it also
+  drops, event by event, the rates that the event's gap decays below ``e^-40``, and clamps
+  exponent arguments at ``-40`` where a cut would leave ragged vector loops (a weight of
+  ``e^-40`` of its term where the cut gives 0).  Fits run the derivative recursion
+  (:func:`_weighted_sums`); the two agree to round-off (tested).
 
 Derivatives with respect to ``log c``, ``p`` and any parameter that moves ``l_k`` come from
 differentiating the weights: ``dW/dl = W (e^y - p)``, ``dW/dp = W (y - psi(p))``.
