@@ -122,6 +122,7 @@ _EXPORTS: dict[str, str] = {
     # loss-curve surrogate: FSL vs multi-power law vs momentum law
     "FSLLaw": "fsltheory.surrogate",
     "FSLLRLaw": "fsltheory.surrogate",
+    "FSLFastLaw": "fsltheory.surrogate",
     "FitResult": "fsltheory.surrogate",
     "LossCurve": "fsltheory.surrogate",
     "MPL_PUBLISHED_METRICS": "fsltheory.surrogate",

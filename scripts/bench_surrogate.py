@@ -7,7 +7,7 @@ Run ``python scripts/bench_surrogate.py`` (``--quick`` for a tiny smoke run).
   (timed on a shorter prefix and extrapolated as K^2), and the maximum difference.
 * **fit**: each law fitted to one 24k-step curve (MPL ``cosine_24000``, 25M) and to the
   MPL training set (three curves), default settings (4 starts): time, residual evaluations
-  and the objective (all digits).  Target: <= 1 s per fit.  MPL and FSL-LR are fitted once
+  and the objective (all digits).  Target: <= 1 s per fit.  MPL, FSL-LR and FSL-fast are fitted once
   more by the exact recursion (the fit path before the expanded sums), for the speed-up.
 * **predict**: each fitted law predicting a whole 72k-step curve (every step; MPL
   ``cosine_72000`` and ``wsd_57600_72000``).  Target: <= 20 ms.  Fit and predict lines print time / target.
@@ -78,11 +78,11 @@ def _short(curves):
 
 
 def _fit_all(curves, quick, label):
-    from fsltheory import FSLLaw, FSLLRLaw, MomentumLaw, MultiPowerLaw
+    from fsltheory import FSLFastLaw, FSLLaw, FSLLRLaw, MomentumLaw, MultiPowerLaw
 
     out = {}
     laws = [FSLLaw(), FSLLaw(xi="start"), MomentumLaw()] + (
-        [] if quick else [MultiPowerLaw(), FSLLRLaw()]
+        [] if quick else [MultiPowerLaw(), FSLLRLaw(), FSLFastLaw()]
     )
     for law in laws:
         # load the compiled kernels first (numba's cache): the first fit of a run paid ~1 s
@@ -116,12 +116,12 @@ def bench_fit(quick: bool) -> dict:
 
 
 def _fit_reference(curves, fits) -> None:
-    """MPL and FSL-LR refitted without the expanded sums (the exact recursion with cached
-    decay tables, the fit path before :mod:`fsltheory.surrogate._expanded_sums`)."""
-    from fsltheory import FSLLRLaw, MultiPowerLaw
+    """MPL, FSL-LR and FSL-fast refitted without the expanded sums (the exact recursion with
+    cached decay tables, the fit path before :mod:`fsltheory.surrogate._expanded_sums`)."""
+    from fsltheory import FSLFastLaw, FSLLRLaw, MultiPowerLaw
 
     print("  reference: the same fits by the exact recursion (fit(..., expand=False))")
-    for law in (MultiPowerLaw(), FSLLRLaw()):
+    for law in (MultiPowerLaw(), FSLLRLaw(), FSLFastLaw()):
         t, res = timed(law.fit, curves, starts=4, rng=0, expand=False)
         new = fits[law.name]
         print(

@@ -39,10 +39,13 @@ METRICS = ("r2", "mae", "rmse", "prede", "worste")
 
 
 def _laws(quick: bool):
-    from fsltheory import FSLLaw, FSLLRLaw, MomentumLaw, MultiPowerLaw
+    from fsltheory import FSLFastLaw, FSLLaw, FSLLRLaw, MomentumLaw, MultiPowerLaw
 
     laws = [("FSL (ours: clip, xi=end)", FSLLaw()), ("momentum law", MomentumLaw())]
     if not quick:
+        laws.insert(
+            0, ("FSL-fast (eq. 5: FSL-LR + fast modes c5 + c6 log m/η, 10 params)", FSLFastLaw())
+        )
         laws.insert(1, ("FSL (paper: clip, xi=start)", FSLLaw(xi="start")))
         laws.insert(
             2, ("FSL-LR (eq. 3-4: clock c4 η_i^-ζ, warmup unclipped, 8 params)", FSLLRLaw())
@@ -91,7 +94,7 @@ def mpl_section(sizes, starts: int, quick: bool, fitted: dict) -> list[str]:
             flag = " ⚠" if res.degenerate else ""
             out.append(_row(label + flag, m, f" {dt:.1f} s |"))
             fitted[(size, label)] = res
-            if label.startswith(("FSL (ours", "FSL-LR")):
+            if label.startswith(("FSL (ours", "FSL-LR", "FSL-fast")):
                 verdicts.append(
                     f"- {size}M: {label.split(' (')[0]} PredE {100 * m['prede']:.3f}% vs MPL published {100 * pub['prede']:.3f}% "
                     f"({'beats' if m['prede'] < pub['prede'] else 'does not beat'}); WorstE "

@@ -214,11 +214,11 @@ SLOPE_RESOLUTION = {"data": 0.005, "compute": 0.01}
 
 # --- loss-curve laws used across the surrogate tests ---
 def surrogate_laws(mpl_params=None) -> list:
-    """One law of each kind and option (MPL, FSL printed/current-step/zeta, momentum).
+    """One law of each kind and option (MPL, FSL printed/current-step/zeta, momentum, fsl-fast).
 
     ``mpl_params`` defaults to MPL's published 25M parameters.
     """
-    from fsltheory import MPL_PUBLISHED_PARAMS, FSLLaw, MomentumLaw, MultiPowerLaw
+    from fsltheory import MPL_PUBLISHED_PARAMS, FSLFastLaw, FSLLaw, MomentumLaw, MultiPowerLaw
 
     return [
         MultiPowerLaw(MPL_PUBLISHED_PARAMS[25] if mpl_params is None else mpl_params),
@@ -229,6 +229,11 @@ def surrogate_laws(mpl_params=None) -> list:
             zeta=True,
         ),
         MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
+        # fast-mode amplitudes of the order the Schaipp fits select (c5 ~ 70-250, c6 ~ 45-70)
+        FSLFastLaw(
+            dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=0.5, s=0.44, gamma=0.73, zeta=0.6)
+            | dict(c5=130.0, c6=60.0)
+        ),
     ]
 
 

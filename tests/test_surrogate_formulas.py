@@ -16,13 +16,14 @@ from helpers import SURR_FAST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsltheory import FSLLaw, FSLLRLaw, MultiPowerLaw
+from fsltheory import FSLFastLaw, FSLLaw, FSLLRLaw, MultiPowerLaw
 
 LAWS = {
     "fsl (xi=end, clip)": FSLLaw(),
     "fsl (xi=end, unclipped)": FSLLaw(clip=False),
     "fsl (xi=start, clip)": FSLLaw(xi="start"),
     "fsl-lr": FSLLRLaw(),
+    "fsl-fast": FSLFastLaw(),
     "mpl": MultiPowerLaw(),
     "mpl (clip)": MultiPowerLaw(clip=True),
 }
@@ -69,6 +70,14 @@ def _direct(law, eta, obs):
             weight = th["c3"] + S[k] ** -th["s"]
         out[i] = th["L0"] + th["c1"] * pw - th["c2"] * np.sum(d[k] * weight * kernel)
         scale[i] = th["c2"] * np.sum(np.abs(d[k]) * weight)
+        if law.name == "fsl-fast":
+            # eq. 5: c5 d_k + c6 [eta (1 + log(m_k / eta))] from eta_k to eta_{k-1}
+            for j in k:
+                m = eta[: j + 1].max()
+                step = eta[j - 1] * (1 + math.log(m / eta[j - 1])) - eta[j] * (
+                    1 + math.log(m / eta[j])
+                )
+                out[i] -= th["c5"] * d[j] + th["c6"] * step
     return out, scale
 
 

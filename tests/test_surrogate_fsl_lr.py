@@ -233,7 +233,7 @@ def test_kernel_model_selects_the_intrinsic_clock():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["fsl", "mpl"])
+@pytest.mark.parametrize("name", ["fsl", "mpl", "fsl-fast"])
 def test_fit_does_not_depend_on_the_seed(name):
     """Five seeds give the same test PredE to 1e-4 relative (fixed Sobol design)."""
     curves = load_mpl_curves(25)

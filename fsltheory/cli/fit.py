@@ -1,7 +1,9 @@
-"""``fsl fit``: fit a loss-curve law (FSL ansatz, multi-power law or momentum law) to curves.
+"""``fsl fit``: fit a loss-curve law (FSL-fast by default, the FSL ansatz, FSL-LR, the
+multi-power law or the momentum law) to curves.
 
 Examples::
 
+    fsl fit cosine.csv constant.csv --save fast.json
     fsl fit cosine.csv constant.csv --law fsl --save fsl.json
     fsl fit csv_25/cosine_24000.csv csv_25/constant_24000.csv csv_25/wsdcon_9.csv \\
         --format mpl --law mpl --save mpl25.json
@@ -24,16 +26,25 @@ __all__ = ["register", "run"]
 def register(sub) -> None:
     p = sub.add_parser(
         "fit",
-        help="fit a loss-curve law (fsl, mpl, momentum) to step,lr,loss files",
+        help="fit a loss-curve law (fsl-fast, fsl, fsl-lr, mpl, momentum) to step,lr,loss files",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_curve_args(p)
     p.add_argument(
-        "--law", choices=("fsl", "fsl-lr", "mpl", "momentum"), default="fsl", help="which law"
+        "--law",
+        choices=("fsl-fast", "fsl", "fsl-lr", "mpl", "momentum"),
+        default="fsl-fast",
+        help="which law (default fsl-fast: the best predictions on the MPL and Schaipp data)",
     )
     p.add_argument("--save", metavar="PARAMS.json", required=True, help="where to write the fit")
-    p.add_argument("--starts", type=int, default=4, help="least-squares refinements (multi-start)")
+    p.add_argument(
+        "--starts",
+        type=int,
+        default=4,
+        help="least-squares refinements, the best of a fixed design of max(8 x starts, the "
+        "law's minimum: 64 for fsl-fast) points",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
     p.add_argument(
         "--smooth", default=None, help="smoothing: ema:SPAN or rolling:WINDOW (default none)"

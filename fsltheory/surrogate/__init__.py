@@ -2,8 +2,9 @@
 optimise the schedule, side by side with the multi-power law and the momentum law (issue #5).
 
 Modules: :mod:`.curves` (loss curves in and out), :mod:`.datasets` (the MPL and Schaipp et al.
-data sets), :mod:`.kernels` (fast sums over learning-rate decrements), :mod:`.law` (the
-common interface), :mod:`.fsl_law`, :mod:`.mpl`, :mod:`.momentum` (the three laws),
+data sets), :mod:`._decrement_sums` (fast sums over learning-rate decrements), :mod:`.law`
+(the common interface), :mod:`.fsl_law`, :mod:`.fsl_lr`, :mod:`.fsl_fast`, :mod:`.mpl`,
+:mod:`.momentum` (the laws),
 :mod:`.fitting`, :mod:`.metrics`, :mod:`.optimize`, :mod:`.model_objective`.
 Users import the public names from :mod:`fsltheory`.
 """
@@ -26,6 +27,7 @@ from fsltheory.surrogate.datasets import (
     read_mpl_curve,
 )
 from fsltheory.surrogate.fitting import FitResult, fit_law
+from fsltheory.surrogate.fsl_fast import FSLFastLaw
 from fsltheory.surrogate.fsl_law import FSLLaw
 from fsltheory.surrogate.fsl_lr import FSLLRLaw
 from fsltheory.surrogate.law import LAWS, SurrogateLaw, law_from_dict, load_law
@@ -56,6 +58,7 @@ __all__ = [
     "fit_law",
     "FSLLaw",
     "FSLLRLaw",
+    "FSLFastLaw",
     "LAWS",
     "SurrogateLaw",
     "law_from_dict",

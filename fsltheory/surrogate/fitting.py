@@ -291,7 +291,8 @@ def fit_law(
         Number of least-squares refinements (the best ``starts`` of ``screen`` random
         starting points).
     screen : int, optional
-        Number of random starting points screened by objective (default ``8 * starts``).
+        Number of random starting points screened by objective (default ``8 * starts``, and
+        at least the law's ``min_screen``).
     rng : Generator, int or None
         Source of the random starting points.
     smoothing : str, optional
@@ -389,7 +390,7 @@ def fit_law(
     # some parameters given the others (all three are), sample only the nonlinear ones and
     # solve for the linear ones by non-negative least squares on relative errors: every
     # candidate is then the best in its slice, which makes the screening far more effective.
-    n_screen = max(screen if screen is not None else 8 * starts, starts)
+    n_screen = max(screen if screen is not None else max(8 * starts, law.min_screen), starts)
     if hasattr(law, "design"):
         cands = []
         y = np.exp(logy)

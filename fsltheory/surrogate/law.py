@@ -54,6 +54,8 @@ class SurrogateLaw:
     option_defaults: dict = {}
     #: whether predictions need every learning rate > 0 (schedule optimisation floors them)
     requires_positive_lr = False
+    #: the fewest starting points a fit screens by default (``fit_law``'s ``screen``)
+    min_screen = 0
 
     def __init__(self, params=None, **options):
         unknown = set(options) - set(self.option_defaults)
