@@ -136,3 +136,17 @@ def test_cli_default_fit_is_fsl_fast_and_beats_the_published_fit(tmp_path, capsy
     mean = json.loads(capsys.readouterr().out)["mean"]
     pub = MPL_PUBLISHED_METRICS[25]
     assert mean["prede"] < pub["prede"] and mean["worste"] < pub["worste"]
+
+
+def test_fast_columns_are_the_prefix_sums_at_any_steps():
+    # the one-pass kernel (increasing steps) and its fallback (any order, repeats) against
+    # the numpy steps g_k summed: the same terms in the same order, so to round-off
+    from fsltheory.surrogate.fsl_fast import _fast_columns
+
+    eta = _wsd()
+    eta[1100:] = 0.0
+    d = np.r_[0.0, eta[:-1] - eta[1:]]
+    g = _fast_steps(eta, d)
+    for obs in (np.arange(1, eta.size), np.array([900, 150, 1199, 150, 0])):
+        want = np.column_stack([np.cumsum(d)[obs] - d[obs], np.cumsum(g)[obs] - g[obs]])
+        assert_allclose(_fast_columns(eta, d, obs), want, rtol=1e-13, atol=1e-18)

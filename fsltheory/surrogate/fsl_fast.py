@@ -61,9 +61,9 @@ schedule optimisation floors the rates, as for MPL.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
-from fsltheory.surrogate.fsl_law import _below
 from fsltheory.surrogate.fsl_lr import FSLLRLaw
 from fsltheory.surrogate.law import _register
 
@@ -96,30 +96,53 @@ class _FastPrep:
             setattr(self.base, name, value)
 
 
-def _antiderivative(eta, m):
-    """``F(eta) = eta (1 + log(m / eta))``, ``F' = log(m / eta)``, ``F(0) = 0``."""
-    out = np.zeros_like(eta)
-    pos = eta > 0
-    out[pos] = eta[pos] * (1.0 + np.log(m[pos] / eta[pos]))
-    return out
-
-
 def _fast_steps(eta, d):
     """``g_k = int_{eta_k}^{eta_{k-1}} log(m_k / eta) d eta`` with ``m_k`` the running peak:
-    the LR-level part of the fast drop at step ``k`` (0 where ``d_k`` is 0 or clipped)."""
+    the LR-level part of the fast drop at step ``k`` (0 where ``d_k`` is 0 or clipped).
+
+    With ``F(eta) = eta (1 + log m - log eta)`` (``F(0) = 0``), ``g_k = d_k (1 + log m_k) -
+    (e_{k-1} - e_k)``, ``e = eta log eta``: one logarithm per step."""
     eta = eta[: d.size]  # the prepared decrements stop at the last observed step
-    m = np.maximum.accumulate(eta)
+    with np.errstate(divide="ignore"):
+        # log eta floored below the smallest double's (-744.4): finite at a zero rate, where
+        # it only ever multiplies 0 (e = 0 log 0 = 0; before the first positive rate d = 0)
+        L = np.maximum(np.log(eta), -745.0)
+    e = eta * L
+    Lm = np.maximum.accumulate(L)  # log of the running peak
     g = np.zeros_like(d)
-    g[1:] = _antiderivative(eta[:-1], m[1:]) - _antiderivative(eta[1:], m[1:])
-    g[d == 0] = 0.0
+    # a clipped increment has d_k = 0 but e_{k-1} != e_k: zero it explicitly
+    g[1:] = np.where(d[1:] != 0, d[1:] * (1.0 + Lm[1:]) - (e[:-1] - e[1:]), 0.0)
     return g
 
 
 def _fast_columns(eta, d, obs):
-    zero = np.zeros_like(d)
-    F5, _ = _below(d, zero, obs)
-    F6, _ = _below(_fast_steps(eta, d), zero, obs)
-    return np.column_stack([F5, F6])
+    """``sum_{k<t} d_k`` and ``sum_{k<t} g_k`` (:func:`_fast_steps`) at the steps ``obs``."""
+    eta = eta[: d.size]
+    # log eta, floored at the smallest double's (-744.4) where eta = 0 (as in _fast_steps)
+    L = np.log(np.maximum(eta, 5e-324))
+    if obs.size and np.all(obs[1:] > obs[:-1]):
+        return _fast_at(eta, L, d, obs)
+    return _fast_at(eta, L, d, np.arange(d.size))[obs]
+
+
+@numba.njit(cache=True)
+def _fast_at(eta, L, d, obs):
+    """Rows ``(sum_{k<t} d_k, sum_{k<t} g_k)`` at the increasing steps ``obs``, one pass (the
+    numpy form of :func:`_fast_steps` allocates a dozen K-arrays: 1.4 ms at K = 72k)."""
+    out = np.empty((obs.size, 2))
+    s5 = s6 = 0.0
+    lm = -745.0  # log of the running peak
+    i = 0
+    for k in range(obs[-1] + 1):
+        lm = max(lm, L[k])
+        while i < obs.size and obs[i] == k:
+            out[i, 0] = s5
+            out[i, 1] = s6
+            i += 1
+        if k > 0 and d[k] != 0:
+            s5 += d[k]
+            s6 += d[k] * (1.0 + lm) - (eta[k - 1] * L[k - 1] - eta[k] * L[k])
+    return out
 
 
 @_register
