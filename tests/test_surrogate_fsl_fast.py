@@ -109,7 +109,7 @@ def test_kernel_model_has_no_fast_modes():
 def test_default_fit_beats_the_published_multi_power_law(size):
     """Issue #12's criterion on MPL's protocol: the default fit (no hand-picked starts)
     predicts the six held-back curves better than MPL's published fit, by PredE and WorstE.
-    Measured: PredE 0.101 / 0.128 / 0.077 % against 0.110 / 0.142 / 0.168 %, WorstE
+    Measured: PredE 0.101 / 0.128 / 0.078 % against 0.110 / 0.142 / 0.168 %, WorstE
     0.386 / 0.410 / 0.483 % against 0.409 / 0.583 / 0.995 %."""
     curves = load_mpl_curves(size)
     res = FSLFastLaw().fit([curves[n] for n in MPL_TRAIN])
