@@ -105,7 +105,8 @@ def _fast_steps(eta, d):
     eta = eta[: d.size]  # the prepared decrements stop at the last observed step
     with np.errstate(divide="ignore"):
         # log eta floored below the smallest double's (-744.4): finite at a zero rate, where
-        # it only ever multiplies 0 (e = 0 log 0 = 0; before the first positive rate d = 0)
+        # it only ever multiplies 0 (e = 0 log 0 = 0; before the first positive rate d = 0);
+        # _fast_columns floors at log(5e-324) = -744.4 instead, to the same effect
         L = np.maximum(np.log(eta), -745.0)
     e = eta * L
     Lm = np.maximum.accumulate(L)  # log of the running peak
@@ -227,7 +228,8 @@ class FSLFastLaw(FSLLRLaw):
         if self.options["clip"]:  # a clipped term (a warmup increment) has no derivative
             k = k[eta[k - 1] >= eta[k]]
         m = np.maximum.accumulate(eta)
-        with np.errstate(divide="ignore"):
+        k = k[m[k] > 0]  # before the first positive rate every term and derivative is 0
+        with np.errstate(divide="ignore", invalid="ignore"):
             # F'(eta) = log(m / eta); at a zero rate the slope is infinite: 0 stands in
             slope = np.where(eta > 0, np.log(m / np.where(eta > 0, eta, 1.0)), 0.0)
         g = np.zeros(K)
