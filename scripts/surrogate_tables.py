@@ -61,7 +61,7 @@ def _row(label, m, extra=""):
 HEAD = "| law | R² | MAE | RMSE | PredE | WorstE | fit time |\n|---|---|---|---|---|---|---|"
 
 
-def mpl_section(sizes, starts: int, quick: bool, fitted: dict) -> list[str]:
+def mpl_section(sizes, starts: int | None, quick: bool, fitted: dict) -> list[str]:
     from fsltheory import (
         MPL_PUBLISHED_METRICS,
         MPL_PUBLISHED_PARAMS,
@@ -195,7 +195,7 @@ def _train_cost(law, curves):
     )
 
 
-def schaipp_section(folder, starts: int, quick: bool) -> list[str]:
+def schaipp_section(folder, starts: int | None, quick: bool) -> list[str]:
     from fsltheory import SchaippRuns, evaluate_law
 
     data = SchaippRuns.load(folder)
@@ -266,7 +266,7 @@ def main(argv=None) -> int:
         "--starts",
         type=int,
         default=None,
-        help="least-squares starts per fit (default 4, as `fsl fit`)",
+        help="least-squares starts per fit (default: each law's, as `fsl fit`: 4, FSL-fast 2)",
     )
     parser.add_argument(
         "--schaipp",
@@ -282,7 +282,7 @@ def main(argv=None) -> int:
         from fsltheory._util.output import prepare_output
 
         out = prepare_output(args.out, force=args.force)
-    starts = args.starts or (1 if args.quick else 4)
+    starts = args.starts or (1 if args.quick else None)
     folder = args.schaipp or (
         SHARED_SCHAIPP if SHARED_SCHAIPP.is_dir() and not args.quick else None
     )

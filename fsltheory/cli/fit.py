@@ -41,9 +41,9 @@ def register(sub) -> None:
     p.add_argument(
         "--starts",
         type=int,
-        default=4,
-        help="least-squares refinements, the best of a fixed design of max(8 x starts, the "
-        "law's minimum: 64 for fsl-fast) points",
+        default=None,
+        help="least-squares refinements (default 4; 2 for fsl-fast), the best of a fixed "
+        "design of max(8 x starts, the law's minimum: 64 for fsl-fast) points",
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
     p.add_argument(
@@ -79,7 +79,7 @@ def run(args) -> int:
 
     if args.bootstrap and args.bootstrap < 2:
         raise ValueError(f"--bootstrap={args.bootstrap} is invalid: expected 0 or an integer >= 2")
-    if args.starts < 1:
+    if args.starts is not None and args.starts < 1:
         raise ValueError(f"--starts={args.starts} is invalid: expected an integer >= 1")
     if (args.xi is not None or args.zeta) and args.law != "fsl":
         raise ValueError("--xi and --zeta apply only to --law fsl")

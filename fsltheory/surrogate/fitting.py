@@ -264,7 +264,7 @@ def fit_law(
     law,
     curves,
     *,
-    starts: int = 4,
+    starts: int | None = None,
     screen: int | None = None,
     rng=0,
     smoothing=None,
@@ -287,8 +287,9 @@ def fit_law(
         The law to fit (its options are kept; its parameters, if any, seed one start).
     curves : LossCurve or list of LossCurve
         Training curves.
-    starts : int
-        Number of least-squares refinements (the best ``starts`` of ``screen`` random
+    starts : int, optional
+        Number of least-squares refinements (default: the law's ``default_starts``, 4 for
+        every law but ``fsl-fast``'s 2): the best ``starts`` of ``screen`` random
         starting points).
     screen : int, optional
         Number of random starting points screened by objective (default ``8 * starts``, and
@@ -390,6 +391,7 @@ def fit_law(
     # some parameters given the others (all three are), sample only the nonlinear ones and
     # solve for the linear ones by non-negative least squares on relative errors: every
     # candidate is then the best in its slice, which makes the screening far more effective.
+    starts = law.default_starts if starts is None else starts
     n_screen = max(screen if screen is not None else max(8 * starts, law.min_screen), starts)
     if hasattr(law, "design"):
         cands = []

@@ -56,6 +56,8 @@ class SurrogateLaw:
     requires_positive_lr = False
     #: the fewest starting points a fit screens by default (``fit_law``'s ``screen``)
     min_screen = 0
+    #: the number of screened points a fit polishes by default (``fit_law``'s ``starts``)
+    default_starts = 4
 
     def __init__(self, params=None, **options):
         unknown = set(options) - set(self.option_defaults)
