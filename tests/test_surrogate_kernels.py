@@ -17,6 +17,7 @@ from fsltheory.surrogate._decrement_sums import (
     power_sums_fast,
     power_sums_naive,
     rate_grid,
+    weighted_sums,
 )
 
 
@@ -387,3 +388,32 @@ def test_lumped_tail_derivatives_match_central_differences(p, y0):
     atol = np.array([1.0, el, 1.0, el]) * (1e-9 if y0 > 1.0 else 0.0)
     got, fd = np.array([T0l, T1l, T0p, T1p]), np.array(dl + dp)
     assert np.all(np.abs(got - fd) <= SURR_FD * 1e-3 * np.abs(fd) + atol), (got, fd)
+
+
+@pytest.mark.parametrize("power, raised", [(3.0, True), (0.6, False)])
+def test_prediction_grid_window_drops_only_weightless_rates(power, raised):
+    # a prediction knows its power and per-term scales: above 50 times the largest scale no
+    # power puts weight (the ceiling); at power 3 the slowest rates carry less than 1e-6 of
+    # each term too (the floor), at 0.6 the density's left tail reaches below the grid's
+    # start and the floor stays.  The sums move by at most SURR_FAST.
+    from fsltheory.surrogate._decrement_sums import grid_eps, grid_step, grid_window
+
+    eta = mpl_schedule("cosine_24000")
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    obs = np.r_[np.arange(2200, eta.size, 25), eta.size - 1]
+    logc, zeta = math.log(7.5e-4), 0.61  # the 25M FSL-fast fit's clock
+    with np.errstate(divide="ignore"):
+        u = -np.log(eta)  # +inf at the warmup's zero first rate, as the laws pass it
+    logs = logc + zeta * u[d != 0]
+    h, eps = grid_step(power), grid_eps(power)
+    full = rate_grid(eta, obs, h=h, eps=eps)
+    window = grid_window(power, logs)
+    cut = rate_grid(eta, obs, h=h, eps=eps, **window)
+    assert (cut.z[0] > full.z[0] + 1.0) == raised and cut.z[0] >= full.z[0]
+    assert cut.z[-1] < full.z[-1] - 5.0  # the warmup's small rates set the grid's top
+    a, b = (
+        weighted_sums(eta, d, u, obs, g, power, logc=logc, g=zeta, own=False, derivs=False)[0]
+        for g in (full, cut)
+    )
+    assert np.max(np.abs(a - b)) <= SURR_FAST * np.abs(d).sum()

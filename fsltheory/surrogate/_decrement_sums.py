@@ -50,7 +50,13 @@ Accuracy (tested in ``tests/test_surrogate_kernels.py`` against the direct sum):
   the mixing density, not in its left tail, which is why the tail's series are summed in
   full (they once stopped at second and zeroth order: 1e-6 to 1e-2 errors below
   ``c S_max ~ 1e-2``).
-* The grid does not depend on the law's parameters, so the event-to-event decay factors
+* A prediction knows its parameters and trims the grid to the rates its terms weigh
+  (:func:`grid_window`): above 50 times the largest per-term scale ``c w_k`` no power puts
+  weight, and below ``e^-D`` times the smallest a power ``p`` puts less than
+  ``DEFAULT_RTOL`` (``D = 4`` at ``p = 3``; at the small powers of most fits the density's
+  left tail reaches below the grid's start and the floor stays).  A 72k-step cosine
+  prediction at the fitted FSL-fast power 3 runs on 34 rates instead of 75.
+* A fit's grid does not depend on the law's parameters, so the event-to-event decay factors
   can be tabulated once per curve and reused by every evaluation of a fit.
 * Predictions need values only and run their own recursion (:func:`_value_sums`): it also
   drops, event by event, the rates that the event's gap decays below ``e^-40``, and clamps
@@ -84,6 +90,7 @@ __all__ = [
     "RateGrid",
     "grid_step",
     "grid_eps",
+    "grid_window",
     "PREDICT_EPS",
     "rate_grid",
     "Events",
@@ -127,6 +134,28 @@ def grid_step(p: float | None = None) -> float:
 PREDICT_EPS = math.sqrt(2.0 * DEFAULT_RTOL)
 
 
+def grid_window(p: float | None, log_scales) -> dict:
+    """``floor`` and ``ceiling`` for :func:`rate_grid`: the rates a prediction at power ``p``
+    needs, from the per-term log-scales ``log(c w_k)`` of its curve (non-finite ones, from a
+    zero learning rate, put no weight on any rate and are skipped).
+
+    Every term's mixing density ``phi_p`` puts mass at most ``e^{-p D} / Gamma(p + 1)``
+    below ``r = c w_k e^{-D}``; with ``D`` set so that this is ``DEFAULT_RTOL``, rates below
+    ``min log(c w_k) - D`` carry less than the mixture's own error, and lumping them linearly
+    costs at most that mass times ``(r_0 S_max)^2 / 2`` (:func:`rate_grid` keeps
+    ``r_0 S_max <= 1``).  ``D`` is 4.0 at ``p = 3`` but 23 at ``p = 0.6``, below every
+    grid's start: only sharp kernels gain.  Above ``max log(c w_k) + log 50`` the weights are
+    below ``50^p e^-50``.  ``None`` (a fit's grid, for every power): no window.
+    """
+    ls = np.asarray(log_scales, dtype=float)
+    ls = ls[np.isfinite(ls)]
+    if p is None or ls.size == 0:
+        return {}
+    p = float(p)
+    depth = (math.log(1.0 / DEFAULT_RTOL) - math.lgamma(p + 1.0)) / p
+    return {"floor": float(ls.min()) - depth, "ceiling": float(ls.max()) + math.log(50.0)}
+
+
 def grid_eps(p: float | None = None) -> float:
     """The linearisation threshold ``eps`` to pair with :func:`grid_step` ``(p)``.
 
@@ -161,6 +190,8 @@ def rate_grid(
     h: float = DEFAULT_H,
     eps: float = DEFAULT_EPS,
     scale_max: float = 0.0,
+    floor: float = -math.inf,
+    ceiling: float = math.inf,
 ) -> RateGrid:
     """The rate grid for sums evaluated at the steps ``obs`` of the learning rates ``lrs``.
 
@@ -183,6 +214,15 @@ def rate_grid(
         ``c w Delta_min = 4.7``; nothing at the scales fitted to real curves, where
         ``c w Delta_min << 1``).  The laws build their grids before they know ``c`` and
         leave it at 0.
+    floor : float
+        A prediction's lowest needed rate (:func:`grid_window`): the grid starts there instead of at
+        ``log(eps / S_max)`` where that is higher, but never above ``log(1 / S_max)``, so
+        the lumped rates still satisfy ``r Delta <= 1``.  At the fitted FSL-fast power 3 it
+        drops 7 of the slowest rates of a 72k-step cosine prediction.
+    ceiling : float
+        A prediction's highest needed rate (:func:`grid_window`): every term's mixing
+        density lies below it, so the grid stops there where that is lower than
+        ``log(40 / Delta_min)``.
     """
     eta = np.ascontiguousarray(lrs, dtype=float)
     obs = np.arange(eta.size) if obs is None else np.ascontiguousarray(obs, dtype=np.int64)
@@ -192,7 +232,11 @@ def rate_grid(
         raise ValueError("lrs is invalid: expected a positive learning rate before the last step")
     dmin = _smallest_recent_lr(head, obs)
     z_lo = math.log(eps / total)
+    if floor > z_lo:
+        z_lo = min(floor, -math.log(total))
     z_hi = math.log(_FAST / dmin)
+    if ceiling < z_hi:
+        z_hi = max(ceiling, z_lo + h)
     if scale_max > 0:
         z_hi = max(z_hi, math.log(50.0 * scale_max))
     n = int(math.ceil((z_hi - z_lo) / h)) + 1

@@ -117,7 +117,8 @@ def _fast_steps(eta, d):
 
 
 def _fast_columns(eta, d, obs):
-    """``sum_{k<t} d_k`` and ``sum_{k<t} g_k`` (:func:`_fast_steps`) at the steps ``obs``."""
+    """``sum_{k<t} d_k`` and ``sum_{k<t} g_k`` (:func:`_fast_steps`) at the steps ``obs``
+    (:meth:`FSLFastLaw._prepare` takes the first from fsl-lr's ``A1`` instead)."""
     eta = eta[: d.size]
     # log eta, floored at the smallest double's (-744.4) where eta = 0 (as in _fast_steps)
     L = np.log(np.maximum(eta, 5e-324))
@@ -186,7 +187,10 @@ class FSLFastLaw(FSLLRLaw):
 
     def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
         base = super()._prepare(lrs, obs, for_fit=for_fit, expand=expand)
-        return _FastPrep(base, _fast_columns(base.eta, base.d, base.obs))
+        F = np.empty((base.obs.size, 2))
+        F[:, 0] = base.A1  # sum_{k<t} d_k: fsl-lr's undecayed sum, the same numbers
+        F[:, 1] = _fast_columns(base.eta, base.d, base.obs)[:, 1]
+        return _FastPrep(base, F)
 
     def _evaluate(self, p, theta, jac=False):
         pred, J = super()._evaluate(p.base, theta[:-2], jac)

@@ -29,6 +29,7 @@ from fsltheory.surrogate._decrement_sums import (
     Events,
     grid_eps,
     grid_step,
+    grid_window,
     rate_grid,
     weighted_sums,
 )
@@ -82,7 +83,13 @@ class MultiPowerLaw(SurrogateLaw):
         p.dcum = np.cumsum(d)[obs]
         # a fit's grid serves every beta it tries; a prediction's only its own
         beta = None if for_fit or self.params is None else self.params["beta"]
-        p.grid = rate_grid(eta, obs, h=grid_step(beta), eps=grid_eps(beta))
+        window = {}
+        if beta is not None:  # per-term log-scales log C - gamma log eta_k
+            live = np.flatnonzero(d[: int(obs[-1]) + 1])
+            with np.errstate(divide="ignore"):
+                logs = math.log(self.params["C"]) - self.params["gamma"] * np.log(eta[live])
+            window = grid_window(beta, logs)
+        p.grid = rate_grid(eta, obs, h=grid_step(beta), eps=grid_eps(beta), **window)
         if for_fit:
             # a fit evaluates the sums hundreds of times on one curve: cache their
             # parameter-free part (ExpandedSums keeps its own log-scales)
