@@ -173,8 +173,9 @@ class FSLFastLaw(FSLLRLaw):
     #: points (4 starts x 8) polishes only the higher one (test PredE 0.135 %), one of 64
     #: finds the lower one (0.101 %) from 2 starts or more
     min_screen = 64
-    #: polishing 2 of those 64 gives the fits of 4 and 8 (the same costs to 1e-9 on MPL's
-    #: three sizes; PredE to three digits on the Schaipp sweep) in half the time: at 25M the
+    #: polishing 2 of those 64 gives the fits of 4 and 8 (the same costs to 1e-9 at 25M and
+    #: 100M; at 400M, where the starts slide along a valley to max_nfev, to 2e-4 with the same
+    #: PredE; PredE to three digits on the Schaipp sweep) in half the time: at 25M the
     #: first two polished starts land in the two minima, and no two of four agree before
     #: the fourth (256 evaluations instead of ~100)
     default_starts = 2
