@@ -3,6 +3,8 @@ instantaneous drop of the fast modes, ``c5 + c6 log(m / eta)`` per unit of decre
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from helpers import SURR_FAST
@@ -19,8 +21,29 @@ from fsltheory import (
     evaluate_law,
     load_mpl_curves,
 )
-from fsltheory.surrogate.fsl_fast import _fast_steps
+from fsltheory.surrogate.fsl_fast import _fast_sums
 from fsltheory.surrogate.law import LAWS
+
+
+def _steps(eta, d):
+    """The per-step terms ``g_k`` of :func:`_fast_sums`, read off its prefix sums (one
+    repeated last rate appended, so that the last step's term is summed too)."""
+    G = _fast_sums(np.r_[eta, eta[-1]], np.r_[d, 0.0], np.arange(d.size + 1))
+    return np.diff(G)
+
+
+def _steps_reference(eta, d):
+    """``g_k`` written out in numpy: ``F(eta_{k-1}; m_k) - F(eta_k; m_k)``,
+    ``F(eta; m) = eta (1 + log(m / eta))``, ``F(0) = 0`` (independent of the kernel)."""
+    m = np.maximum.accumulate(eta)
+    g = np.zeros_like(eta)
+    for k in range(1, eta.size):
+        if d[k] == 0:
+            continue
+        F = [x * (1.0 + math.log(m[k] / x)) if x > 0 else 0.0 for x in (eta[k - 1], eta[k])]
+        g[k] = F[0] - F[1]
+    return g
+
 
 SLOW = dict(L0=2.8, c1=1.2, c2=1.5, c3=175.0, c4=0.6, s=1.15, gamma=1.36, zeta=0.4)
 FAST = dict(c5=130.0, c6=60.0)
@@ -46,7 +69,7 @@ def test_fast_steps_are_the_integral_of_log_peak_over_rate():
     eta = np.r_[np.linspace(1e-5, 1e-3, 20), np.full(5, 1e-3), [5e-4, 2e-4, 1e-4, 8e-4, 1.2e-3]]
     eta = np.r_[eta, np.geomspace(1.2e-3, 1e-6, 10), [0.0, 0.0]]
     d = np.r_[0.0, eta[:-1] - eta[1:]]
-    got = _fast_steps(eta, d)
+    got = _steps(eta, d)
     m = np.maximum.accumulate(eta)
     want = np.zeros_like(eta)
     for k in range(1, eta.size):
@@ -140,16 +163,15 @@ def test_cli_default_fit_is_fsl_fast_and_beats_the_published_fit(tmp_path, capsy
 
 def test_fast_columns_are_the_prefix_sums_at_any_steps():
     # the one-pass kernel (increasing steps) and its fallback (any order, repeats) against
-    # the numpy steps g_k summed: the same terms in the same order, so to round-off
-    from fsltheory.surrogate.fsl_fast import _fast_columns
-
+    # the steps g_k written out in numpy and summed: the same terms, in the same order up
+    # to the kernel's e-form, so to round-off
     eta = _wsd()
     eta[1100:] = 0.0
     d = np.r_[0.0, eta[:-1] - eta[1:]]
-    g = _fast_steps(eta, d)
+    g = _steps_reference(eta, d)
     for obs in (np.arange(1, eta.size), np.array([900, 150, 1199, 150, 0])):
-        want = np.column_stack([np.cumsum(d)[obs] - d[obs], np.cumsum(g)[obs] - g[obs]])
-        assert_allclose(_fast_columns(eta, d, obs), want, rtol=1e-13, atol=1e-18)
+        want = np.cumsum(g)[obs] - g[obs]
+        assert_allclose(_fast_sums(eta, d, obs), want, rtol=1e-13, atol=1e-18)
 
 
 def test_final_loss_gradient_is_finite_from_a_zero_start():

@@ -405,10 +405,9 @@ def test_prediction_grid_window_drops_only_weightless_rates(power, raised):
     logc, zeta = math.log(7.5e-4), 0.61  # the 25M FSL-fast fit's clock
     with np.errstate(divide="ignore"):
         u = -np.log(eta)  # +inf at the warmup's zero first rate, as the laws pass it
-    logs = logc + zeta * u[d != 0]
     h, eps = grid_step(power), grid_eps(power)
     full = rate_grid(eta, obs, h=h, eps=eps)
-    window = grid_window(power, logs)
+    window = grid_window(power, logc, zeta, eta[d != 0])
     cut = rate_grid(eta, obs, h=h, eps=eps, **window)
     assert (cut.z[0] > full.z[0] + 1.0) == raised and cut.z[0] >= full.z[0]
     assert cut.z[-1] < full.z[-1] - 5.0  # the warmup's small rates set the grid's top

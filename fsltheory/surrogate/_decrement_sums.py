@@ -134,10 +134,11 @@ def grid_step(p: float | None = None) -> float:
 PREDICT_EPS = math.sqrt(2.0 * DEFAULT_RTOL)
 
 
-def grid_window(p: float | None, log_scales) -> dict:
+def grid_window(p: float | None, logc: float, g: float = 0.0, rates=None) -> dict:
     """``floor`` and ``ceiling`` for :func:`rate_grid`: the rates a prediction at power ``p``
-    needs, from the per-term log-scales ``log(c w_k)`` of its curve (non-finite ones, from a
-    zero learning rate, put no weight on any rate and are skipped).
+    needs when its terms' scales are ``c w_k = c eta_k^-g`` over the learning rates ``rates``
+    of its terms (``g = 0``: the one scale ``c``; zero rates put no weight anywhere and are
+    skipped).
 
     Every term's mixing density ``phi_p`` puts mass at most ``e^{-p D} / Gamma(p + 1)``
     below ``r = c w_k e^{-D}``; with ``D`` set so that this is ``DEFAULT_RTOL``, rates below
@@ -147,13 +148,20 @@ def grid_window(p: float | None, log_scales) -> dict:
     grid's start: only sharp kernels gain.  Above ``max log(c w_k) + log 50`` the weights are
     below ``50^p e^-50``.  ``None`` (a fit's grid, for every power): no window.
     """
-    ls = np.asarray(log_scales, dtype=float)
-    ls = ls[np.isfinite(ls)]
-    if p is None or ls.size == 0:
+    if p is None:
         return {}
+    lo = hi = float(logc)
+    if g != 0.0:
+        pos = np.asarray(rates, dtype=float)
+        pos = pos[pos > 0]
+        if pos.size == 0:
+            return {}
+        # log(c w) is monotone in log eta: its extremes sit at the extreme rates
+        ends = (logc - g * math.log(float(pos.max())), logc - g * math.log(float(pos.min())))
+        lo, hi = min(ends), max(ends)
     p = float(p)
     depth = (math.log(1.0 / DEFAULT_RTOL) - math.lgamma(p + 1.0)) / p
-    return {"floor": float(ls.min()) - depth, "ceiling": float(ls.max()) + math.log(50.0)}
+    return {"floor": lo - depth, "ceiling": hi + math.log(50.0)}
 
 
 def grid_eps(p: float | None = None) -> float:

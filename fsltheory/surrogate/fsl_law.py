@@ -101,11 +101,16 @@ class _Prep:
     )
 
 
+def _before(a, obs):
+    """``A = sum_{k<t} a_k`` at the steps ``obs`` (rows of a 2-d ``a`` alike)."""
+    return np.cumsum(a, axis=-1)[..., obs] - a[..., obs]
+
+
 def _below(a, S, obs):
     """``A = sum_{k<t} a_k`` and ``B = sum_{k<t} a_k (S_t - S_k)`` at the steps ``obs``, for
     one amplitude row ``a`` or every row of a 2-d ``a``."""
     at = a[..., obs]
-    ca = np.cumsum(a, axis=-1)[..., obs] - at
+    ca = _before(a, obs)
     cs = np.cumsum(a * S, axis=-1)[..., obs] - at * S[obs]
     return ca, S[obs] * ca - cs
 
@@ -149,6 +154,8 @@ class FSLLaw(SurrogateLaw):
     # data fix the drop amplitude c2 c3, and the MPL limit c3 -> oo is then the face c2 = lower
     transforms = ("lin", "log", "log", "logprod:2", "log", "lin", "lin")
     option_defaults = {"clip": True, "xi": "end", "zeta": False}
+    #: what :meth:`_prepare` fills (a subclass that prepares more extends its slots)
+    _prep_class = _Prep
 
     def __init__(self, params=None, **options):
         if options.get("zeta"):
@@ -170,7 +177,7 @@ class FSLLaw(SurrogateLaw):
         return np.maximum(d, 0.0) if self.options["clip"] else d
 
     def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
-        p = _Prep()
+        p = self._prep_class()
         eta = np.ascontiguousarray(lrs, dtype=float)
         obs = np.ascontiguousarray(obs, dtype=np.int64)
         n = int(obs[-1]) + 1
@@ -179,7 +186,7 @@ class FSLLaw(SurrogateLaw):
         p.eta, p.obs, p.d, p.Sk = eta, obs, d, S
         p.S = S[obs]
         if self.options["zeta"]:  # B1 only enters the fixed-clock sums (1.5 ms at 72k steps)
-            p.A1, p.B1 = np.cumsum(d)[obs] - d[obs], None
+            p.A1, p.B1 = _before(d, obs), None
         else:
             p.A1, p.B1 = _below(d, S, obs)
         # a fit's grid serves every gamma it tries; a prediction's only its own (as in the
@@ -188,12 +195,9 @@ class FSLLaw(SurrogateLaw):
         power = self.params["gamma"] if own else None
         active = np.flatnonzero(d != 0)
         window = {}
-        if own and active.size:  # per-term log-scales log c4 - zeta log eta_k
-            logs = np.full(active.size, math.log(self.params["c4"]))
-            if self.options["zeta"]:
-                with np.errstate(divide="ignore"):
-                    logs -= self.params["zeta"] * np.log(eta[active])
-            window = grid_window(power, logs)
+        if own and active.size:  # per-term scales c4 eta_k^-zeta
+            zeta = self.params["zeta"] if self.options["zeta"] else 0.0
+            window = grid_window(power, math.log(self.params["c4"]), zeta, eta[active])
         p.grid = rate_grid(eta, obs, h=grid_step(power), eps=grid_eps(power), **window)
         p.active = active
         q = len(p.grid)
@@ -272,7 +276,7 @@ class FSLLaw(SurrogateLaw):
             a[active] *= c3 + S[active] ** (-s)
         A, B = _below(a, S, obs)
         grid = rate_grid(
-            eta, obs, h=grid_step(gamma), eps=grid_eps(gamma), **grid_window(gamma, [math.log(c4)])
+            eta, obs, h=grid_step(gamma), eps=grid_eps(gamma), **grid_window(gamma, math.log(c4))
         )
         W, T0, T1 = mixture_weights(grid, math.log(c4), gamma)
         P = contracted_sums(eta, a, obs, grid, W) + T0 * A - T1 * B

@@ -84,11 +84,11 @@ class MultiPowerLaw(SurrogateLaw):
         # a fit's grid serves every beta it tries; a prediction's only its own
         beta = None if for_fit or self.params is None else self.params["beta"]
         window = {}
-        if beta is not None:  # per-term log-scales log C - gamma log eta_k
-            live = np.flatnonzero(d[: int(obs[-1]) + 1])
-            with np.errstate(divide="ignore"):
-                logs = math.log(self.params["C"]) - self.params["gamma"] * np.log(eta[live])
-            window = grid_window(beta, logs)
+        if beta is not None:  # per-term scales C eta_k^-gamma
+            live = d[: int(obs[-1]) + 1] != 0
+            if live.any():
+                rates = eta[: live.size][live]
+                window = grid_window(beta, math.log(self.params["C"]), self.params["gamma"], rates)
         p.grid = rate_grid(eta, obs, h=grid_step(beta), eps=grid_eps(beta), **window)
         if for_fit:
             # a fit evaluates the sums hundreds of times on one curve: cache their
