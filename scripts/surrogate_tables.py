@@ -44,7 +44,11 @@ def _laws(quick: bool):
     laws = [("FSL (ours: clip, xi=end)", FSLLaw()), ("momentum law", MomentumLaw())]
     if not quick:
         laws.insert(
-            0, ("FSL-fast (eq. 5: FSL-LR + fast modes c5 + c6 log m/η, 10 params)", FSLFastLaw())
+            0,
+            (
+                "FSL-fast (eq. 6: FSL-LR + fast modes c5 + c6 log m/η at rate κ, 11 params)",
+                FSLFastLaw(),
+            ),
         )
         laws.insert(1, ("FSL (paper: clip, xi=start)", FSLLaw(xi="start")))
         laws.insert(

@@ -229,10 +229,11 @@ def surrogate_laws(mpl_params=None) -> list:
             zeta=True,
         ),
         MomentumLaw(dict(L0=3.15, A=0.52, alpha=0.505, C=0.74, lam=0.998)),
-        # fast-mode amplitudes of the order the Schaipp fits select (c5 ~ 70-250, c6 ~ 45-70)
+        # fast-mode amplitudes and rate of the order the Schaipp fits select (c5 ~ 0-260,
+        # c6 ~ 80-120, kappa ~ 2-14 per unit of intrinsic time at peak rates 5e-4-2e-3)
         FSLFastLaw(
             dict(L0=2.78, c1=0.60, c2=74.4, c3=6.13, c4=0.5, s=0.44, gamma=0.73, zeta=0.6)
-            | dict(c5=130.0, c6=60.0)
+            | dict(c5=130.0, c6=60.0, kappa=5.0)
         ),
     ]
 

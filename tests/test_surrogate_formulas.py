@@ -71,13 +71,15 @@ def _direct(law, eta, obs):
         out[i] = th["L0"] + th["c1"] * pw - th["c2"] * np.sum(d[k] * weight * kernel)
         scale[i] = th["c2"] * np.sum(np.abs(d[k]) * weight)
         if law.name == "fsl-fast":
-            # eq. 5: c5 d_k + c6 [eta (1 + log(m_k / eta))] from eta_k to eta_{k-1}
+            # eq. 6: c5 d_k + c6 [eta (1 + log(m_k / eta))] from eta_k to eta_{k-1}, of
+            # which the share 1 - exp(-kappa (T(t) - T(k))) has arrived
             for j in k:
                 m = eta[: j + 1].max()
                 step = eta[j - 1] * (1 + math.log(m / eta[j - 1])) - eta[j] * (
                     1 + math.log(m / eta[j])
                 )
-                out[i] -= th["c5"] * d[j] + th["c6"] * step
+                share = 1.0 - math.exp(-th["kappa"] * (S[t] - S[j]))
+                out[i] -= (th["c5"] * d[j] + th["c6"] * step) * share
     return out, scale
 
 

@@ -1,5 +1,6 @@
-"""The ``fsl-fast`` law (eq. 5 of :mod:`fsltheory.surrogate.fsl_fast`): ``fsl-lr`` plus the
-instantaneous drop of the fast modes, ``c5 + c6 log(m / eta)`` per unit of decrement."""
+"""The ``fsl-fast`` law (eqs. 5-6 of :mod:`fsltheory.surrogate.fsl_fast`): ``fsl-lr`` plus
+the drop of the fast modes, ``c5 + c6 log(m / eta)`` per unit of decrement, relaxing at the
+rate ``kappa`` per unit of intrinsic time."""
 
 from __future__ import annotations
 
@@ -18,18 +19,13 @@ from fsltheory import (
     MPL_TRAIN,
     FSLFastLaw,
     FSLLRLaw,
+    MultiPowerLaw,
+    SchaippRuns,
     evaluate_law,
     load_mpl_curves,
 )
-from fsltheory.surrogate.fsl_fast import _fast_sums
+from fsltheory.surrogate.fsl_fast import _fast_terms, _relaxed_sums
 from fsltheory.surrogate.law import LAWS
-
-
-def _steps(eta, d):
-    """The per-step terms ``g_k`` of :func:`_fast_sums`, read off its prefix sums (one
-    repeated last rate appended, so that the last step's term is summed too)."""
-    G = _fast_sums(np.r_[eta, eta[-1]], np.r_[d, 0.0], np.arange(d.size + 1))
-    return np.diff(G)
 
 
 def _steps_reference(eta, d):
@@ -46,13 +42,14 @@ def _steps_reference(eta, d):
 
 
 SLOW = dict(L0=2.8, c1=1.2, c2=1.5, c3=175.0, c4=0.6, s=1.15, gamma=1.36, zeta=0.4)
-FAST = dict(c5=130.0, c6=60.0)
+#: kappa: one e-fold of the fast block per 20 steps at the peak rate 1e-3 of _wsd
+FAST = dict(c5=130.0, c6=60.0, kappa=50.0)
 
 
 def test_registered_and_without_fast_modes_it_is_fsl_lr():
     assert LAWS["fsl-fast"] is FSLFastLaw
     lrs = _wsd()
-    a = FSLFastLaw({**SLOW, "c5": 0.0, "c6": 0.0}).predict(lrs)
+    a = FSLFastLaw({**SLOW, "c5": 0.0, "c6": 0.0, "kappa": 50.0}).predict(lrs)
     b = FSLLRLaw(SLOW).predict(lrs)
     assert np.array_equal(a, b)  # the fast term adds exactly 0
     # otherwise every decrement after the peak lowers the loss further (the warmup's
@@ -69,7 +66,7 @@ def test_fast_steps_are_the_integral_of_log_peak_over_rate():
     eta = np.r_[np.linspace(1e-5, 1e-3, 20), np.full(5, 1e-3), [5e-4, 2e-4, 1e-4, 8e-4, 1.2e-3]]
     eta = np.r_[eta, np.geomspace(1.2e-3, 1e-6, 10), [0.0, 0.0]]
     d = np.r_[0.0, eta[:-1] - eta[1:]]
-    got = _steps(eta, d)
+    got = _fast_terms(eta, d)
     m = np.maximum.accumulate(eta)
     want = np.zeros_like(eta)
     for k in range(1, eta.size):
@@ -109,7 +106,10 @@ def test_a_rate_of_zero_is_the_limit_of_small_rates():
     floor[1100:] = 1e-15
     a = law.predict(lrs) - slow.predict(lrs)
     b = law.predict(floor) - slow.predict(floor)
-    assert np.all(np.isfinite(a)) and a[-1] < a[1000]
+    assert np.all(np.isfinite(a)) and a[-1] < a[800]
+    # from step 1100 on the intrinsic time stands still: nothing relaxes further (eq. 6),
+    # and the last decrement, to 0, never delivers its drop (a is from step 99 on)
+    assert_allclose(a[1001:], a[1001], rtol=0, atol=1e-15)
     # c6 x eta (1 + log(m / eta)) at eta = 1e-15: 60 x 3e-14
     assert_allclose(a, b, rtol=0, atol=1e-11)
 
@@ -141,6 +141,23 @@ def test_default_fit_beats_the_published_multi_power_law(size):
     assert m["prede"] < pub["prede"] and m["worste"] < pub["worste"]
 
 
+def test_schaipp_cooldowns_beat_the_multi_power_law():
+    """Issue #12's second criterion on the vendored Schaipp et al. runs (124M, peak LR
+    1e-3): fitted to the 20 % WSD run and the cosine run, FSL-fast predicts the six
+    held-back cooldowns better than MPL fitted the same way, by PredE and WorstE.
+    Measured: 0.058 / 0.337 % against 0.133 / 0.420 %; with eq. 5 alone (no relaxation)
+    the WorstE was 0.513 %, the last logged step of every cooldown predicted too low."""
+    data = SchaippRuns.load()
+    train = [data.curve(52), data.curve(127)]
+    test = [data.curve(r) for r in (34, 70, 84, 98, 112, 54)]
+    # from step 2000 (4 % of the run): the fast initial transient no law here describes
+    fast = FSLFastLaw().fit(train, min_step=2000).law
+    mpl = MultiPowerLaw().fit(train, min_step=2000).law
+    a = evaluate_law(fast, test, min_step=2000)["mean"]
+    b = evaluate_law(mpl, test, min_step=2000)["mean"]
+    assert a["prede"] < b["prede"] and a["worste"] < b["worste"]
+
+
 def test_cli_default_fit_is_fsl_fast_and_beats_the_published_fit(tmp_path, capsys):
     # the plain command line (no --law, no --starts) on MPL's 25M protocol
     import json
@@ -161,17 +178,61 @@ def test_cli_default_fit_is_fsl_fast_and_beats_the_published_fit(tmp_path, capsy
     assert mean["prede"] < pub["prede"] and mean["worste"] < pub["worste"]
 
 
-def test_fast_columns_are_the_prefix_sums_at_any_steps():
+def _relaxed_reference(eta, d, g, obs, kappa):
+    """Eq. (6)'s columns and their kappa-derivatives, each sum over ``k < t`` written out."""
+    T = np.cumsum(eta)
+    cols, dk = np.zeros((obs.size, 2)), np.zeros((obs.size, 2))
+    for i, t in enumerate(obs):
+        x = T[t] - T[:t]
+        e = np.exp(-kappa * x)
+        for j, f in enumerate((d, g)):
+            cols[i, j] = f[:t] @ (1.0 - e)
+            dk[i, j] = f[:t] @ (x * e)
+    return cols, dk
+
+
+@pytest.mark.parametrize("kappa", [3.0, 300.0, 1e7])
+def test_relaxed_columns_are_the_direct_sums_at_any_steps(kappa):
     # the one-pass kernel (increasing steps) and its fallback (any order, repeats) against
-    # the steps g_k written out in numpy and summed: the same terms, in the same order up
-    # to the kernel's e-form, so to round-off
+    # the sums written out over k < t with the reference g_k; kappa = 3 relaxes over the
+    # whole run, 300 within ~3 steps at the peak, 1e7 at once (eq. 5: the prefix sums)
     eta = _wsd()
     eta[1100:] = 0.0
     d = np.r_[0.0, eta[:-1] - eta[1:]]
     g = _steps_reference(eta, d)
-    for obs in (np.arange(1, eta.size), np.array([900, 150, 1199, 150, 0])):
-        want = np.cumsum(g)[obs] - g[obs]
-        assert_allclose(_fast_sums(eta, d, obs), want, rtol=1e-13, atol=1e-18)
+    T = np.cumsum(eta)
+    for obs in (np.arange(1, eta.size), np.array([900, 150, 1199, 150, 0]), np.array([7])):
+        cols, dk = _relaxed_sums(T, d, g, obs, kappa, jac=True)
+        want, dwant = _relaxed_reference(eta, d, g, obs, kappa)
+        # the kernel's block sums regroup the same terms, and its exponential is a
+        # polynomial to 4e-18: round-off of the sums (|cols| <= 0.02 here)
+        assert_allclose(cols, want, rtol=1e-11, atol=1e-16)
+        assert_allclose(dk, dwant, rtol=1e-11, atol=1e-16)
+    if kappa == 1e7:  # eq. (5), the instantaneous drop: sum_{k<t} f_k
+        obs = np.arange(1, eta.size)
+        cols = _relaxed_sums(T, d, g, obs, kappa)[0]
+        inst = np.column_stack([np.cumsum(d)[obs] - d[obs], np.cumsum(g)[obs] - g[obs]])
+        # the term k = t - 1 has relaxed by exp(-1e7 eta_t) <= e^-100 while eta_t >= 1e-5
+        live = eta[obs] >= 1e-5
+        assert_allclose(cols[live], inst[live], rtol=1e-12, atol=1e-18)
+
+
+def test_relaxation_delays_the_drop_of_a_late_decrement():
+    # one step down after the peak: the fast term's share at t is 1 - exp(-kappa (T(t) -
+    # T(i))), read off the law's predictions against fsl-lr's
+    lrs = np.r_[np.linspace(1e-5, 1e-3, 100), np.full(500, 1e-3), np.full(400, 1e-5)]
+    slow = FSLLRLaw(SLOW)
+    law = FSLFastLaw({**SLOW, **FAST})
+    at = np.array([600, 601, 650, 700, 900, 999])
+    # the warmup's increments (their share relaxed to e^-25 by step 600) cancel against the
+    # same run without the step down
+    flat = np.r_[lrs[:600], np.full(400, 1e-3)]
+    extra = slow.predict(lrs, at=at) - law.predict(lrs, at=at)
+    extra -= slow.predict(flat, at=at) - law.predict(flat, at=at)
+    d = 1e-3 - 1e-5
+    total = FAST["c5"] * d + FAST["c6"] * (1e-3 - 1e-5 * (1 + math.log(1e-3 / 1e-5)))
+    share = 1.0 - np.exp(-FAST["kappa"] * 1e-5 * (at - 600))
+    assert_allclose(extra, total * share, rtol=1e-10, atol=1e-12)
 
 
 def test_final_loss_gradient_is_finite_from_a_zero_start():
