@@ -259,9 +259,9 @@ class FSLFastLaw(FSLLRLaw):
     #: of 256 also return
     min_screen = 128
     _prep_class = _FastPrep
-    #: polishing 2 of those 128 gives the fits of 3 (the same costs to 1e-9 at 25M and 100M;
-    #: at 400M, where the starts slide along a valley to max_nfev, 2 % apart in cost with
-    #: PredE 0.080 against 0.079 %) in two thirds of the time
+    #: polishing 2 of those 128 gives the fits of 3 and 4 (the same costs to 1e-9 at 25M
+    #: and 100M; at 400M, where the starts slide along a valley to max_nfev and the best is
+    #: continued to the valley's face, to 1e-7) in two thirds of the time
     default_starts = 2
 
     def __init__(self, params=None, **options):
