@@ -339,7 +339,7 @@ CORNER_RUNS = [
     ((1.5, 6.0), ["constant"]),
     ((1.9, 5.75), ["cosine", "linear", "power"]),
     ((0.7, 1.5), ["exponential"]),
-    ((2.0, 1.5), ["wsd"]),
+    ((2.0, 6.0), ["wsd"]),
 ]
 
 
