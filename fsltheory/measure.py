@@ -288,6 +288,16 @@ def tune_data_limited(
                     "initial_simplex": simplex,
                 },
             )
+        # onto a face where the optimum lies within the tolerance of it: the map is flat
+        # there, so the simplex stops just inside (~1e-5 in log peak below the cap, where
+        # the hard regime's optimum sits)
+        best = min(seen, key=seen.__getitem__)
+        for i in range(2):
+            for edge in box[i]:
+                if 0 < abs(best[i] - edge) <= xatol:
+                    on = tuple(edge if j == i else best[j] for j in range(2))
+                    if on not in seen:
+                        seen[on] = f_peak(on[0], math.exp(on[1]))
         x, fx = min(seen.items(), key=lambda kv: kv[1])
         peak, decay, risk = math.exp(x[0]), math.exp(x[1]), math.exp(fx)
     return TunedPoint(
