@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import ndimage, optimize, stats
 
 from fsltheory._util.validate import check_choice
 from fsltheory.model import PowerLawModel
@@ -255,7 +255,10 @@ def tune_data_limited(
         seen: dict = {}
 
         def to_x(u):
-            return box[:, 0] + (box[:, 1] - box[:, 0]) * (1.0 - np.cos(np.pi * np.asarray(u))) / 2
+            return box[:, 0] + span * (1.0 - np.cos(np.pi * np.asarray(u))) / 2
+
+        def to_u(x):
+            return np.arccos(1.0 - 2.0 * (np.clip(x, *box.T) - box[:, 0]) / span) / np.pi
 
         def f2(u):
             key = tuple(np.clip(to_x(u), box[:, 0], box[:, 1]))
@@ -266,15 +269,10 @@ def tune_data_limited(
         G = np.array([[f2((i / 12, j / 5)) for j in range(6)] for i in range(13)])
         # every local minimum of the scan is a basin: polish the best three, and the former
         # fixed start (peak e^-1 below the cap, r = 0.3)
-        pad = np.pad(G, 1, constant_values=np.inf)
-        lowest = np.ones_like(G, dtype=bool)
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                lowest &= G <= pad[1 + di : 14 + di, 1 + dj : 7 + dj]
+        lowest = G == ndimage.minimum_filter(G, size=3, mode="constant", cval=np.inf)
         basins = sorted(zip(G[lowest], *np.nonzero(lowest), strict=True))[:3]
         starts = [np.array([i / 12, j / 5]) for _, i, j in basins]
-        x_old = np.array([math.log(hi) - 1.0, math.log(0.3)])
-        starts.append(np.arccos(1.0 - 2.0 * (np.clip(x_old, *box.T) - box[:, 0]) / span) / np.pi)
+        starts.append(to_u(np.array([math.log(hi) - 1.0, math.log(0.3)])))
         for u0 in starts:
             simplex = np.array([u0, u0 + [1 / 24, 0.0], u0 + [0.0, 1 / 10]])
             optimize.minimize(

@@ -434,7 +434,7 @@ def fit_law(
 
         it = tqdm(chosen, desc=f"fit {law.name}", unit="start")
 
-    def polish(xs, budget):
+    def polish(xs):
         with np.errstate(all="ignore"):
             res = least_squares(
                 lambda x: evaluate(x, jac=False)[0],
@@ -445,7 +445,7 @@ def fit_law(
                 loss="huber",
                 f_scale=delta,
                 x_scale="jac",
-                max_nfev=budget,
+                max_nfev=max_nfev,
                 xtol=tol,
                 ftol=tol,
                 gtol=tol,
@@ -453,7 +453,7 @@ def fit_law(
         return _onto_faces(res, objective, xlo, xhi)
 
     for xs in it:
-        results.append(polish(xs, max_nfev))
+        results.append(polish(xs))
         if agree is not None and len(results) >= 2:
             c = sorted(r.cost for r in results)[:2]
             if c[1] - c[0] <= agree * max(c[0], 1e-300):
@@ -465,13 +465,13 @@ def fit_law(
     # starts stopped 2 % apart in cost, both on max_nfev; continued, both reach the same face)
     spent = 0
     while results[0].status == 0 and spent < carry_on:
-        more = polish(np.clip(results[0].x, inner_lo, inner_hi), max_nfev)
+        more = polish(np.clip(results[0].x, inner_lo, inner_hi))
         more.nfev += results[0].nfev
         spent += 1
         if not more.cost < results[0].cost:
+            results[0].nfev = more.nfev  # spent all the same
             break
-        results[0] = more
-        results.sort(key=lambda r: r.cost)
+        results[0] = more  # still the lowest
     best = results[0]
     th, dth = _to_theta(best.x, tr)
     fitted = law.with_params(th)

@@ -90,7 +90,7 @@ import numba
 import numpy as np
 
 from fsltheory._util.vexp import FASTMATH, vexp_into
-from fsltheory.surrogate.fsl_law import _Prep
+from fsltheory.surrogate.fsl_law import _before, _Prep
 from fsltheory.surrogate.fsl_lr import FSLLRLaw
 from fsltheory.surrogate.law import _register
 
@@ -106,11 +106,13 @@ _KAPPA = (1e-4, 1e7)
 
 
 class _FastPrep(_Prep):
-    """``fsl-lr``'s prepared schedule, the fast term's per-step drops ``g`` (the ``c6``
-    steps of eq. 5, :func:`_fast_terms`; the ``c5`` steps are ``fsl-lr``'s ``d``) and
-    the intrinsic-time gaps to the next observed step (:func:`_gaps`)."""
+    """``fsl-lr``'s prepared schedule and what the fast term's columns need that does not
+    depend on ``kappa``: the per-step drops ``g`` (the ``c6`` steps of eq. 5,
+    :func:`_fast_terms`; the ``c5`` steps are ``fsl-lr``'s ``d``), their undecayed sums
+    ``F`` (``sum_{k<t}`` of ``d`` and ``g``; the first is ``fsl-lr``'s ``A1``) and the
+    intrinsic-time gaps to the next observed step (:func:`_gaps`)."""
 
-    __slots__ = ("g", "gaps")
+    __slots__ = ("g", "F", "gaps")
 
 
 def _fast_terms(eta, d):
@@ -138,19 +140,23 @@ def _terms(eta, L, d):
     return g
 
 
-def _relaxed_sums(S, d, g, obs, kappa, jac=False, u=None):
+def _relaxed_sums(S, d, g, obs, kappa, jac=False, gaps=None, full=None):
     """Columns ``sum_{k<t} f_k (1 - exp(-kappa (T(t) - T(k))))`` for ``f = d`` and ``f = g``
     at the steps ``obs`` (eq. 6), ``S`` the intrinsic time ``T`` at every step, and with
     ``jac`` their derivatives in ``kappa``,
-    ``sum_{k<t} f_k (T(t) - T(k)) exp(-kappa (T(t) - T(k)))``.  ``u`` is
-    :func:`_gaps` of ``(S, obs)`` if known."""
+    ``sum_{k<t} f_k (T(t) - T(k)) exp(-kappa (T(t) - T(k)))``.  ``gaps`` (:func:`_gaps`)
+    and ``full`` (the undecayed sums ``sum_{k<t} f_k``, shape ``(obs.size, 2)``) do not
+    depend on ``kappa``: a fit passes them from its prepared schedule."""
     obs = np.asarray(obs, dtype=np.int64)
     if obs.size and np.all(obs[1:] > obs[:-1]):
-        u = _gaps(S, obs) if u is None else u
-        return _relaxed_at(S, d, g, obs, u, float(kappa), jac)
-    every = np.arange(d.size)
-    cols, dk = _relaxed_at(S, d, g, every, _gaps(S, every), float(kappa), jac)
-    return cols[obs], (dk[obs] if jac else dk)
+        gaps = _gaps(S, obs) if gaps is None else gaps
+        a, b = _decayed_at(d, g, obs, gaps, float(kappa), jac)
+    else:
+        every = np.arange(d.size)
+        a, b = _decayed_at(d, g, every, _gaps(S, every), float(kappa), jac)
+        a, b = a[obs], (b[obs] if jac else b)
+    full = _before(np.stack([d, g]), obs).T if full is None else full
+    return full - a, b
 
 
 @numba.njit(cache=True)
@@ -177,8 +183,10 @@ def _weights(u, kappa):
 
 
 @numba.njit(cache=True, fastmath=True)
-def _relaxed_at(S, d, g, obs, u, kappa, jac):
-    """:func:`_relaxed_sums` at increasing steps ``obs``.  Between two observed steps the
+def _decayed_at(d, g, obs, u, kappa, jac):
+    """The decaying parts of :func:`_relaxed_sums` at increasing steps ``obs``:
+    ``sum_{k<t} f_k exp(-kappa (T(t) - T(k)))`` and their ``kappa``-derivatives with the
+    sign flipped, ``sum_{k<t} f_k (T(t) - T(k)) exp(...)``.  Between two observed steps the
     new terms are a plain weighted sum with weights ``w_k = exp(-kappa u_k)``, computed in
     one SIMD pass; the sums carried over are multiplied by one factor per observed step,
     ``exp(-kappa (T(o_j) - T(o_{j-1})))``, which is the weight of the block's first term.
@@ -186,10 +194,9 @@ def _relaxed_at(S, d, g, obs, u, kappa, jac):
     dependent multiplications with an exponential per step: 2.5x slower on 24k steps.)
     The sums are reassociated (``fastmath``): the terms are regrouped, not changed."""
     n = obs.size
-    cols = np.empty((n, 2))
+    dec = np.empty((n, 2))
     dk = np.empty((n if jac else 0, 2))
     w = _weights(u, kappa)
-    full5 = full6 = 0.0  # sum_{k<t} f_k
     a5 = a6 = 0.0  # sum_{k<t} f_k exp(-kappa (T_t - T_k))
     b5 = b6 = 0.0  # sum_{k<t} f_k (T_t - T_k) exp(-kappa (T_t - T_k))
     lo = 0
@@ -203,8 +210,6 @@ def _relaxed_at(S, d, g, obs, u, kappa, jac):
             a5 *= q
             a6 *= q
             for k in range(lo, hi):
-                full5 += d[k]
-                full6 += g[k]
                 a5 += d[k] * w[k]
                 a6 += g[k] * w[k]
             if jac:
@@ -212,12 +217,12 @@ def _relaxed_at(S, d, g, obs, u, kappa, jac):
                     b5 += d[k] * u[k] * w[k]
                     b6 += g[k] * u[k] * w[k]
             lo = hi
-        cols[j, 0] = full5 - a5
-        cols[j, 1] = full6 - a6
+        dec[j, 0] = a5
+        dec[j, 1] = a6
         if jac:
             dk[j, 0] = b5
             dk[j, 1] = b6
-    return cols, dk
+    return dec, dk
 
 
 def _log_ratio(m, eta):
@@ -273,12 +278,13 @@ class FSLFastLaw(FSLLRLaw):
     def _prepare(self, lrs, obs, *, for_fit: bool = False, expand: bool = True):
         p = super()._prepare(lrs, obs, for_fit=for_fit, expand=expand)
         p.g = _fast_terms(p.eta, p.d)
+        p.F = np.column_stack([p.A1, _before(p.g, p.obs)])
         sorted_obs = p.obs.size and np.all(p.obs[1:] > p.obs[:-1])
         p.gaps = _gaps(p.Sk, p.obs) if sorted_obs else None
         return p
 
     def _columns(self, p, kappa, jac=False):
-        return _relaxed_sums(p.Sk, p.d, p.g, p.obs, kappa, jac, p.gaps)
+        return _relaxed_sums(p.Sk, p.d, p.g, p.obs, kappa, jac, p.gaps, p.F)
 
     def _evaluate(self, p, theta, jac=False):
         pred, J = super()._evaluate(p, theta[:8], jac)
@@ -354,14 +360,12 @@ class FSLFastLaw(FSLLRLaw):
         if not grad:
             return out - fast
         L, dL = out
-        w = np.zeros(K)
-        w[: K - 1] = 1.0 - decay
         k = np.arange(1, K - 1)
         if self.options["clip"]:  # a clipped term (a warmup increment) has no derivative
             k = k[eta[k - 1] >= eta[k]]
         m = np.maximum.accumulate(eta)
         k = k[m[k] > 0]  # before the first positive rate every term and derivative is 0
-        mk, wk = m[k], w[k]
+        mk, wk = m[k], 1.0 - decay[k]
         # term k, (c5 d_k + c6 (F(eta_{k-1}; m_k) - F(eta_k; m_k))) w_k, F' = log(m / eta),
         # moves with eta_{k-1}, eta_k (each k once), the peak m_k (dF/dm = eta / m, held by
         # the latest step at the running peak, shared by many k) ...
