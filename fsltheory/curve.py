@@ -108,6 +108,9 @@ class ExactInfo(RunInfo):
         The seed ``W`` was drawn from (``W`` not given).
     tail : float, optional
         ``2 delta``, the constant part of ``2 E`` for random features.
+    powers : bool, optional
+        ``True`` when a constant learning rate was run as matrix powers
+        (:mod:`fsltheory.exact.constant`) instead of step by step.
     """
 
     method: str = ""
@@ -126,6 +129,7 @@ class ExactInfo(RunInfo):
     W: np.ndarray | None = None
     seed: int | None = None
     tail: float | None = None
+    powers: bool | None = None
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -40,7 +40,13 @@ __all__ = [
     "tune_data_limited",
     "tune_compute_limited",
     "default_peak_cap",
+    "peak_ceiling",
     "measure_scaling",
+    "resolution",
+    "schedule_resolution",
+    "is_asymptotic",
+    "resolving_budgets",
+    "RESOLVED",
     "compare_scaling",
     "local_slopes",
     "ratio_spread",
@@ -185,6 +191,14 @@ def _final_risk(model, template, peak, steps, decay, batch) -> float:
     return curve.final
 
 
+def peak_ceiling(model: PowerLawModel, *, batch: int = 1, peak_cap: float | None = None) -> float:
+    """The largest peak the tuner admits: the cap, and 90% of the stability limit."""
+    from fsltheory.exact import max_stable_lr
+
+    cap = default_peak_cap(model.beta) if peak_cap is None else float(peak_cap)
+    return min(cap, _STABILITY_MARGIN * max_stable_lr(model, batch=batch))
+
+
 def tune_data_limited(
     model: PowerLawModel,
     template: Schedule,
@@ -210,18 +224,19 @@ def tune_data_limited(
     peak_cap : float, optional
         Largest admissible peak (default :func:`default_peak_cap`); it is also never above
         90% of the stability limit :func:`fsltheory.max_stable_lr`.  The search covers six
-        decades below it.
+        decades below it, and at least down to ``10 / D``.
     xatol : float
         Tolerance on ``log(peak)`` (and ``log(r)``).
     """
-    from fsltheory.exact import max_stable_lr
 
     steps = max(2, int(D // batch))
     if tune_decay is None:
         tune_decay = hasattr(template, "decay")
-    cap = default_peak_cap(model.beta) if peak_cap is None else float(peak_cap)
-    hi = min(cap, _STABILITY_MARGIN * max_stable_lr(model, batch=batch))
-    lo = 1e-6 * hi
+    hi = peak_ceiling(model, batch=batch, peak_cap=peak_cap)
+    # six decades, and at least down to ten units of intrinsic time at the horizon (the
+    # constant rate's optimum ~ D^{-s/(1+s)} leaves six decades below the cap near D = 1e10;
+    # no optimum runs for less than ten units, and up to D = 1e7 the six decades reach lower)
+    lo = min(1e-6 * hi, 10.0 / (steps * batch))
     count = 0
 
     def f_peak(logp, decay=None):
@@ -346,6 +361,100 @@ def tune_compute_limited(
     return dataclasses.replace(
         best, budget=C, evaluations=sum(p.evaluations for p in cache.values())
     )
+
+
+#: :func:`resolution` from which a tuned optimum counts as resolving the spectrum
+RESOLVED = 1.0
+
+
+def resolution(point: TunedPoint, beta: float, s: float) -> float:
+    """How well a tuned optimum resolves the eigen-modes that carry its remaining signal.
+
+    The signal left at intrinsic time ``T`` is ``sum_j j^{-1-s beta} exp(-2 j^{-beta} T)``;
+    in ``u = log j`` its summand peaks at ``j_T ~ T^{1/beta}`` with a width
+    ``~ 1 / sqrt(beta (1 + s beta))``, so the peak spans ``T^{1/beta} / sqrt(beta (1 + s beta))``
+    modes.  The derivation replaces this sum by its integral, which is accurate once the
+    peak spans a mode or more (``>= RESOLVED``).  Below that the sum is a staircase, one step
+    per mode learned, and slopes measured over a few decades swing around the derived
+    exponent (deep in the easy regime at ``D <= 1e5``: ``book/phase-diagram.md``).
+
+    Returns ``T_K^{1/beta} / sqrt(beta (1 + s beta))`` for the point's tuned schedule
+    (:func:`schedule_resolution`).
+    """
+    return schedule_resolution(point.schedule, int(point.D), beta, s)
+
+
+def schedule_resolution(schedule: Schedule, steps: int, beta: float, s: float) -> float:
+    """:func:`resolution` of ``schedule`` run for ``steps`` steps (batch 1)."""
+    T = schedule.total_time(max(1, int(steps)))
+    return float(T ** (1.0 / beta) / math.sqrt(beta * (1.0 + s * beta)))
+
+
+def is_asymptotic(
+    schedule: Schedule,
+    steps: int,
+    beta: float,
+    s: float,
+    *,
+    off_cap: bool,
+    peak_cap: float | None = None,
+    xatol: float = 0.02,
+) -> bool:
+    """Whether a tuned optimum is in the asymptotic range (see :func:`resolving_budgets`).
+
+    Its :func:`schedule_resolution` is at least :data:`RESOLVED` and, with ``off_cap``, its
+    peak lies below :func:`peak_ceiling` by more than the tuner's tolerance ``xatol`` (in
+    log peak): within it counts as on the cap.
+    """
+    if schedule_resolution(schedule, steps, beta, s) < RESOLVED:
+        return False
+    if not off_cap:
+        return True
+    model = PowerLawModel(beta=beta, s=s, M=_M_INFINITE)
+    return schedule.peak <= peak_ceiling(model, peak_cap=peak_cap) * math.exp(-xatol)
+
+
+def resolving_budgets(
+    beta: float,
+    s: float,
+    template: Schedule,
+    budgets,
+    *,
+    max_budget: float,
+    sigma2: float = 1.0,
+    peak_cap: float | None = None,
+    xatol: float = 0.02,
+    off_cap: bool = False,
+) -> list[float]:
+    """``budgets`` moved up by whole decades until their smallest is in the asymptotic range.
+
+    The optimum is tuned at the smallest budget (data-limited) times ``10^k``,
+    ``k = 0, 1, ...``, and the first ``k`` whose optimum is *asymptotic* is kept, or the
+    last one whose largest budget stays within ``max_budget``.  Asymptotic: it has
+    :func:`resolution` at least :data:`RESOLVED` and, with ``off_cap`` (pass it where the
+    derived optimal peak falls with the budget, the easy regime of the decaying schedules
+    and every constant rate), its peak lies below :func:`peak_ceiling`.  A peak held on the
+    cap is the hard regime's optimum: the window would then measure the crossover between
+    the two regimes' exponents, not the easy one.  The rule reads only the tuned optimum,
+    never a slope, so it cannot pick windows by their agreement with the theory.
+    """
+    budgets = [float(b) for b in budgets]
+    if not max(budgets) <= max_budget <= 1e18:  # steps are int64
+        raise ValueError(
+            f"max_budget={max_budget!r} is invalid: expected a number in "
+            f"[{max(budgets):g}, 1e18] (at least the largest budget)"
+        )
+    model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=_M_INFINITE)
+    shift = 1.0
+    while True:
+        pt = tune_data_limited(
+            model, template, int(budgets[0] * shift), xatol=xatol, peak_cap=peak_cap
+        )
+        kw = {"off_cap": off_cap, "peak_cap": peak_cap, "xatol": xatol}
+        asymptotic = is_asymptotic(pt.schedule, pt.D, beta, s, **kw)
+        if asymptotic or budgets[-1] * shift * 10 > max_budget:
+            return [b * shift for b in budgets]
+        shift *= 10.0
 
 
 def measure_scaling(

@@ -115,6 +115,7 @@ def test_random_features_draw_W_from_rng():
 # a hard task (s beta << beta - 1) without label noise: the first update's multiplicative noise
 # on the large high-index target outweighs what it learns, and E_1 = 1.0008 E_0
 @example(beta=2.0, s=0.109375, sigma2=0.0, M=100, frac=0.5, family="constant")
+@example(beta=1.21875, s=0.125, sigma2=0.0, M=100, frac=0.625, family="constant")
 def test_compressed_equals_full_property(beta, s, sigma2, M, frac, family):
     model = PowerLawModel(beta=beta, s=s, sigma2=sigma2, M=M)
     peak = frac * max_stable_lr(model)
@@ -130,11 +131,20 @@ def test_compressed_equals_full_property(beta, s, sigma2, M, frac, family):
     # invariants: starts at E(0), stays above the untrained tail, bounded under the bound
     assert comp.excess_risk[0] == pytest.approx(model.initial_excess_risk(), rel=F64)
     assert np.all(comp.excess_risk >= 0.5 * model.tail_error())
-    # Under the stability bound the moments contract in the long run, so the run ends below
-    # E_0 + sigma^2; the map is not a contraction step by step, so the risk may first rise a
-    # little (the @example above: +0.08%): 1% bounds that transient on this whole domain.
-    assert comp.excess_risk[-1] <= comp.excess_risk[0] + model.sigma2
-    assert np.all(comp.excess_risk <= 1.01 * (comp.excess_risk[0] + model.sigma2))
+    # Under the stability bound the moments stay bounded: they contract towards the
+    # stationary level of the rate in use, which for the largest rate, the peak, is
+    # E_ss = (C + kappa sigma^2) / (2 (1 - kappa)), kappa = sum_j t_j / (2 - 2 t_j) (batch 1,
+    # t = peak lambda_j; C = the untrained tail, which acts as label noise: hard tasks
+    # without noise end *above* E_0, e.g. beta = 1.22, s = 0.125, M = 100 at 62% of the
+    # bound).  The map is not a contraction step by step, so the risk may overshoot both on
+    # the way (measured up to 23% over 1500 random draws of this domain); a factor 2 bounds
+    # that transient, and any divergence exceeds it.
+    t = peak * model.eigenvalues()
+    kappa = np.sum(t / (2 - 2 * t))
+    stationary = 0.5 * (model.tail_error() + kappa * model.sigma2) / (1 - kappa)
+    assert 0 < kappa < 1
+    bound = max(comp.excess_risk[0], stationary) + model.sigma2
+    assert np.all(comp.excess_risk <= 2 * bound)
 
 
 def test_schedule_array_and_spec_give_the_same_curve():

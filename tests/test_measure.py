@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from fsltheory import WSD, PowerLawModel
 from fsltheory.measure import _M_INFINITE, _final_risk, default_peak_cap, tune_data_limited
@@ -28,3 +29,45 @@ def test_wsd_joint_tuning_finds_the_interior_optimum():
     # xatol = 0.02 in log peak and log r moves the risk by well under 1 % near the optimum
     assert tuned.risk <= 1.01 * grid
     assert 0.2 < tuned.decay < 0.8
+
+
+def test_the_constant_rate_staircase_is_a_budget_effect():
+    """Deep in the easy regime (s, beta) = (1.5, 6) the optimum at D <= 1e5 learns about two
+    eigen-modes; the measured slope is 0.21 shallower than -s/(1+s).  Moving the window up
+    until the optimum resolves the spectrum (matrix powers make D = 1e17 cheap) brings it
+    onto the derived exponent: the theory holds, the default window is pre-asymptotic."""
+    from fsltheory import Constant
+    from fsltheory.measure import (
+        RESOLVED,
+        SLOPE_BAND,
+        measure_scaling,
+        resolution,
+        resolving_budgets,
+    )
+
+    beta, s, tmpl = 6.0, 1.5, Constant(peak=0.1)
+    window = [1e3, 3e3, 1e4, 3e4, 1e5]
+    low = measure_scaling(beta, s, tmpl, window)
+    assert all(resolution(p, beta, s) < RESOLVED / 2 for p in low.points)
+    assert low.slope - (-s / (1 + s)) > 3 * SLOPE_BAND  # measured +0.21
+    moved = resolving_budgets(beta, s, tmpl, window, max_budget=1e18)
+    k = round(math.log10(moved[0] / window[0]))
+    assert moved == [b * 10**k for b in window] and 9 <= k <= 14  # measured 12
+    high = measure_scaling(beta, s, tmpl, moved)
+    assert resolution(high.points[0], beta, s) >= RESOLVED
+    res = [resolution(p, beta, s) for p in high.points]
+    assert res == sorted(res)  # more data, more intrinsic time, more modes resolved
+    # resolved: the log-log slope band of the whole package (SLOPE_BAND); measured 2e-5
+    assert abs(high.slope - (-s / (1 + s))) <= SLOPE_BAND / 10
+    # a cap on the budgets stops the shift where the window's top would pass it
+    capped = resolving_budgets(beta, s, tmpl, window, max_budget=1e8)
+    assert capped[-1] <= 1e8 < capped[-1] * 10
+
+
+def test_resolving_budgets_refuses_a_cap_below_the_budgets():
+    from fsltheory import Constant
+    from fsltheory.measure import resolving_budgets
+
+    for cap in (1e4, 1e19):
+        with pytest.raises(ValueError, match="max_budget=.* is invalid"):
+            resolving_budgets(2.0, 1.0, Constant(peak=0.1), [1e3, 1e4, 1e5], max_budget=cap)

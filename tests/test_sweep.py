@@ -31,6 +31,7 @@ from fsltheory.sweep import (  # noqa: E402
     build_tasks,
     grid,
     near_boundary,
+    read_sweep,
     register_family,
     run_sweep,
 )
@@ -202,6 +203,8 @@ def test_refuses_a_folder_that_is_not_a_sweep(tmp_path):
         (["--workers", "0"], "workers='0' is invalid: expected an integer >= 1"),
         (["--kind", "gpu"], "kind='gpu' is invalid"),
         (["--schedules", "nope"], "schedules='nope' is invalid"),
+        (["--resolve", "1e4"], "resolve='1e4' is invalid: expected one budget >= the largest"),
+        (["--resolve", "1e9", "--kind", "mc"], "--resolve=1e9 is invalid with kind='mc'"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, tmp_path, argv, message):
@@ -228,6 +231,31 @@ def test_cli_in_process_resume_and_plot(capsys, tmp_path):
     assert fig.stat().st_size > 0
     assert main(["sweep", "plot", str(out), "--out", str(fig)]) == 2  # no silent overwrite
     assert main(["sweep", "plot", str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
+
+
+def test_cli_resolve_moves_each_point_to_its_own_window(capsys, tmp_path):
+    out = tmp_path / "sweep"
+    argv = ["sweep", "--s", "0.5,1.5", "--beta", "6", "--schedules", "constant", "--serial"]
+    argv += ["--budgets", "1000,10000,100000", "--resolve", "1e18", "--out", str(out)]
+    assert main(argv) == 0
+    assert "computed 2, reused 0" in capsys.readouterr().out
+    df = pd.read_parquet(out).sort_values("s")
+    first = [b[0] for b in df["budgets"]]
+    # the hard point resolves the spectrum at a smaller budget than the deep-easy one
+    assert first[0] < first[1] and first[1] >= 1e12
+    assert (df["measured_slope"] - df["derived_power"]).abs().max() <= 0.05
+    # the rule is part of the task's key: without --resolve the same points are new tasks
+    assert main(argv[:-4] + ["--out", str(out)]) == 0
+    assert "computed 2, reused 0" in capsys.readouterr().out
+
+
+def test_default_budgets_are_half_decades():
+    from fsltheory.cli.sweep import DEFAULT_BUDGETS, parse_values
+
+    for budget, first in (("data", 1e3), ("compute", 1e4)):
+        b = np.array(parse_values("budgets", DEFAULT_BUDGETS[budget]))
+        assert b[0] == first and b[-1] == 100 * first
+        assert np.all(np.abs(np.diff(np.log10(b)) - 0.5) < 0.03)
 
 
 def test_cli_subprocess_on_a_local_cluster(tmp_path):
@@ -264,6 +292,40 @@ def test_bench_script_smoke(tmp_path):
     spec.loader.exec_module(bench)
     res = bench.main(["--n", "2", "--schedules", "constant", "--budgets", "300,1000,3000"])
     assert res["tasks"] == 4 and res["speedup"] > 0 and np.isfinite(res["overhead"])
+
+
+def test_phase_beyond_script_moves_only_the_points_beyond(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "phase_beyond", ROOT / "scripts" / "phase_beyond.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    src = tmp_path / "grid"
+    # (1.5, 6): the staircase, 0.2 off at D <= 1e5; (0.5, 3): within the band already
+    run_sweep(
+        [(1.5, 6.0), (0.5, 3.0)], ["constant"], "data", [1e3, 1e4, 1e5], out=src, scheduler=SERIAL
+    )
+    assert script.beyond_points(read_sweep(src)) == {"constant": [(1.5, 6.0)]}
+    out = tmp_path / "beyond"
+    argv = ["--sweep", str(src), "--resolve", "1e18", "--serial", "--out", str(out)]
+    assert script.main(argv) == 0
+    assert "constant: 1 points (computed 1)" in capsys.readouterr().out
+    (row,) = read_sweep(out).itertuples()
+    assert row.budgets[0] >= 1e12 and abs(row.measured_slope - row.derived_power) <= 0.05
+    # the control: seeded, within the band, window before the asymptotic range
+    from fsltheory.sweep.plot import asymptotic_rows
+
+    book = read_sweep(ROOT / "book" / "data" / "phase-diagram")
+    picked = script.control_points(book, 2, 0, ["cosine", "wsd"])
+    assert picked == script.control_points(book, 2, 0, ["cosine", "wsd"])
+    assert picked["wsd"] == script.control_points(book, 2, 0, ["wsd"])["wsd"]
+    assert sorted(picked) == ["cosine", "wsd"] and all(len(v) == 2 for v in picked.values())
+    for name, points in picked.items():
+        rows = book[
+            (book["schedule"] == name) & book[["s", "beta"]].apply(tuple, axis=1).isin(points)
+        ]
+        assert len(rows) == 2 and not asymptotic_rows(rows).any()
+        assert ((rows["measured_slope"] - rows["derived_power"]).abs() <= 0.05).all()
 
 
 def test_compacted_sweep_is_still_a_resumable_sweep(serial, tmp_path):
@@ -372,3 +434,36 @@ def test_committed_corner_sweep_is_reproduced():
     np.testing.assert_allclose(row["risks"], held["risks"].iloc[0], rtol=1e-6)
     for col in ("measured_slope", "lower_slope", "upper_slope"):
         assert row[col] == pytest.approx(held[col].iloc[0], abs=1e-6)
+
+
+def test_committed_resolved_sweeps_are_what_the_book_commands_compute():
+    # the page's commands on the committed folders recompute nothing: the keys (code
+    # version, settings including --resolve, budgets) are exactly those the folders hold
+    from fsltheory.cli.sweep import parse_values
+    from fsltheory.sweep.store import done_keys
+
+    spec = importlib.util.spec_from_file_location(
+        "phase_beyond", ROOT / "scripts" / "phase_beyond.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    data = ROOT / "book" / "data"
+    window = [1000, 3000, 10000, 30000, 100000]
+    points = grid(parse_values("s", "0.1:2:20"), parse_values("beta", "1.25:6:20"))
+    keys = {
+        t.key()
+        for t in build_tasks(points, ["constant"], "data", window, settings={"resolve": 1e18})
+    }
+    assert keys == done_keys(data / "phase-diagram-resolved")
+    book = read_sweep(data / "phase-diagram")
+    decaying = ["cosine", "exponential", "linear", "power"]
+    for folder, choose in (
+        ("phase-diagram-beyond", lambda names: script.beyond_points(book, names)),
+        ("phase-diagram-control", lambda names: script.control_points(book, 4, 0, names)),
+    ):
+        keys = set()
+        for names, top in ((decaying, 1e7), (["wsd"], 1e6)):
+            for name, pts in choose(names).items():
+                tasks = build_tasks(pts, [name], "data", window, settings={"resolve": top})
+                keys |= {t.key() for t in tasks}
+        assert keys == done_keys(data / folder), folder

@@ -28,7 +28,10 @@ import time
 __all__ = ["register", "run", "run_plot", "parse_values"]
 
 #: default budgets of a data- / compute-limited sweep (two decades, half-decade steps)
-DEFAULT_BUDGETS = {"data": "1000:100000:5", "compute": "10000:1000000:5"}
+DEFAULT_BUDGETS = {
+    "data": "1000,3000,10000,30000,100000",
+    "compute": "10000,30000,100000,300000,1000000",
+}
 
 
 def register(sub) -> None:
@@ -48,6 +51,12 @@ def register(sub) -> None:
     )
     p.add_argument("--budget", default="data", help="'data' (D) or 'compute' (C = M D)")
     p.add_argument("--budgets", default=None, help="budgets of each slope (default 1e3..1e5)")
+    p.add_argument(
+        "--resolve",
+        default=None,
+        help="largest budget: move each point's budgets up by decades until its optimum is "
+        "asymptotic (fsltheory.measure.resolving_budgets; data budgets)",
+    )
     p.add_argument("--kind", default="exact", help="'exact' (slopes) or 'mc' (random-M SGD)")
     p.add_argument("--workers", default=None, help="local cluster processes (default: cores)")
     p.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
@@ -126,6 +135,19 @@ def run(args) -> int:
             settings[name] = v
     if settings and args.kind != "mc":
         raise ValueError(f"--mc-* options are invalid with kind={args.kind!r}: expected --kind mc")
+    if args.resolve is not None:
+        if args.kind != "exact" or args.budget != "data":
+            raise ValueError(
+                f"--resolve={args.resolve} is invalid with kind={args.kind!r}, "
+                f"budget={args.budget!r}: expected --kind exact --budget data"
+            )
+        top = parse_values("resolve", args.resolve)
+        if len(top) != 1 or top[0] < max(budgets):
+            raise ValueError(
+                f"--resolve={args.resolve!r} is invalid: expected one budget >= the largest "
+                f"of --budgets ({max(budgets):g})"
+            )
+        settings["resolve"] = float(top[0])
     t0 = time.perf_counter()
     with _terminate_as_interrupt():
         df = run_sweep(

@@ -19,6 +19,11 @@ with ``m_j(0) = theta*_j^2``, ``m_i = theta*_i^2`` for ``i > M`` and
 ``'auto'`` is ``'matrix'`` for random features (or when ``W`` is given), else
 ``'compressed'`` (which is the full spectrum whenever compression would not pay).
 
+A constant learning rate without warmup at a fixed batch, recorded at a few steps, runs
+``'compressed'`` as matrix powers (:mod:`fsltheory.exact.constant`, ``meta['powers']``)
+wherever that is cheaper than stepping, so its cost no longer grows with the horizon
+(``10^15`` steps in milliseconds); the two agree to round-off.
+
 ``precision='mpmath'`` runs ``'full'`` at ``dps`` digits instead of float64
 (:mod:`fsltheory.exact.precise`); the simulator spells its replay the same way.
 
@@ -43,12 +48,13 @@ from fsltheory._util.rng import RNGLike
 from fsltheory._util.validate import check_choice, check_int
 from fsltheory.curve import ExactInfo, RecordLike, RiskCurve, record_steps
 from fsltheory.exact._numpy_recursion import is_small, run_small
+from fsltheory.exact.constant import constant_recursion, worth_it
 from fsltheory.exact.matrix import reduce_random_features, top_W
 from fsltheory.exact.precise import precise_recursion
-from fsltheory.exact.spectrum import spectrum_rule
+from fsltheory.exact.spectrum import SpectrumRule, spectrum_rule
 from fsltheory.exact.stability import max_stable_lr, stable_lr_bound
 from fsltheory.model import PowerLawModel, check_model
-from fsltheory.schedules import Schedule, parse_schedule
+from fsltheory.schedules import Constant, Schedule, parse_schedule
 from fsltheory.schedules.inputs import ScheduleLike, batch_sizes, learning_rates
 
 __all__ = ["expected_risk", "ExactDivergenceError", "METHODS", "PRECISIONS"]
@@ -57,6 +63,8 @@ METHODS = ("auto", "compressed", "full", "matrix")
 PRECISIONS = ("float64", "mpmath")
 #: beyond this many modes 'full' would need gigabytes: use 'compressed'
 FULL_LIMIT = 100_000_000
+#: the longest horizon run as matrix powers (step indices stay well inside int64)
+MAX_POWER_STEPS = 10**18
 
 
 class ExactDivergenceError(DivergenceError):
@@ -133,15 +141,76 @@ def _topm_float(
         lam, r0 = x**-beta, x**-expo
         R, bad = run_recursion(lam, r0, tail, model.sigma2, lrs, 1.0 / bsz, rec, progress=progress)
         return R, bad, {"nodes": M, "exact_modes": M, "panels": 0}
-    x, w = rule.nodes, rule.weights
-    lam, r0 = x**-beta, x**-expo
-    J = rule.exact
-    # control variate: the initial profile is summed exactly, the rule only sees changes
-    C = tail + (_zeta_sum(expo, J + 1, M) - math.fsum(w[J:] * r0[J:]))
+    lam, r0, w, C = _compressed_nodes(model, rule)
     R, bad = run_recursion(
         lam, r0, C, model.sigma2, lrs, 1.0 / bsz, rec, weights=w, progress=progress
     )
-    return R, bad, {"nodes": len(rule), "exact_modes": J, "panels": rule.panels}
+    return R, bad, {"nodes": len(rule), "exact_modes": rule.exact, "panels": rule.panels}
+
+
+def _compressed_nodes(
+    model: PowerLawModel, rule: SpectrumRule
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``(lambda, r0, weights, C)`` of the compressed rule's nodes for ``model``."""
+    x, w = rule.nodes, rule.weights
+    expo = 1.0 + model.alpha
+    lam, r0 = x**-model.beta, x**-expo
+    J = rule.exact
+    # control variate: the initial profile is summed exactly, the rule only sees changes
+    C = model.tail_error() + (_zeta_sum(expo, J + 1, model.M) - math.fsum(w[J:] * r0[J:]))
+    return lam, r0, w, C
+
+
+def _constant_powers(
+    model: PowerLawModel,
+    schedule: Constant,
+    steps: int,
+    batch: ArrayLike,
+    record: RecordLike,
+    check_stability: bool,
+    t0: float,
+) -> RiskCurve | None:
+    """The compressed engine as matrix powers, or ``None`` where stepping is cheaper."""
+    if record is None:  # every step recorded: the step-by-step path (and its memory check)
+        return None
+    steps = check_int("steps", steps, 1)
+    if steps > MAX_POWER_STEPS:  # beyond int64 step indices: the stepping path refuses it
+        return None
+    b = check_int("batch", np.asarray(batch).item(), 1)
+    rec = record_steps(record, steps)
+    eta = schedule.peak
+    rule = spectrum_rule(model.M, model.beta, eta * steps)
+    nodes = len(rule) if rule.compressed else model.M
+    if not rule.compressed or not worth_it(steps, nodes, rec.size):
+        return None
+    bound = max_stable_lr(model, b)
+    if eta >= bound:
+        if check_stability:
+            _check_stable(np.array([eta]), np.array([b]), lambda _: bound)
+        return None  # stepping reports the step at which the risk overflows
+    lam, r0, w, C = _compressed_nodes(model, rule)
+    R, _ = constant_recursion(lam, r0, C, model.sigma2, eta, b, rec, weights=w)
+    meta = ExactInfo(
+        method="compressed",
+        M=model.M,
+        N=model.N,
+        schedule=schedule.spec(),
+        bound=bound,
+        nodes=len(rule),
+        exact_modes=rule.exact,
+        panels=rule.panels,
+        powers=True,
+        elapsed_s=time.perf_counter() - t0,
+    )
+    lr = np.where(rec < steps, eta, np.nan)
+    return RiskCurve(
+        step=rec,
+        lr=lr,
+        intrinsic_time=eta * rec.astype(float),
+        excess_risk=0.5 * R,
+        engine="exact",
+        meta=meta,
+    )
 
 
 def expected_risk(
@@ -223,6 +292,19 @@ def expected_risk(
     check_choice("precision", precision, PRECISIONS)
     if isinstance(schedule, str):
         schedule = parse_schedule(schedule)  # once here too: the spec goes into the metadata
+    if (
+        type(schedule) is Constant
+        and schedule.warmup == 0
+        and steps is not None
+        and np.ndim(batch) == 0
+        and method in ("auto", "compressed")
+        and precision == "float64"
+        and model.features != "random"
+        and W is None
+    ):
+        curve = _constant_powers(model, schedule, steps, batch, record, check_stability, t0)
+        if curve is not None:
+            return curve
     lrs, steps = learning_rates(schedule, steps, name="lr")
     spec = schedule.spec() if isinstance(schedule, Schedule) else f"array:<{steps} values>"
     bsz = batch_sizes(batch, steps)

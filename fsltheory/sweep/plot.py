@@ -6,10 +6,13 @@ condition on a mesh, and their boundaries drawn exactly, as the curves ``s = f(b
 solved from the conditions' relations (``s = 1 - 1/beta`` for the paper's schedules).  The
 markers are the sweep's points, coloured by ``measured_slope - derived_power``; a ring marks
 points within :data:`fsltheory.sweep.grid.NEAR_BOUNDARY` of a boundary, where the log
-corrections are large, and a cross marks points outside the agreement band.
+corrections are large, a dot the points whose window lies before the asymptotic range
+(:func:`asymptotic_rows`), and a cross marks points outside the agreement band.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,6 +26,8 @@ __all__ = [
     "boundary_betas",
     "boundary_distance",
     "near_boundaries",
+    "resolutions",
+    "asymptotic_rows",
     "AGREEMENT_BAND",
 ]
 
@@ -104,6 +109,46 @@ def near_boundaries(
         for b0 in [1.0] + [float(b) for b in boundary_betas(resolve_schedule(name), budget)]:
             near |= np.abs(beta - b0) < beta_margin
         out[idx] = near
+    return out
+
+
+def resolutions(df) -> np.ndarray:
+    """:func:`fsltheory.measure.resolution` of each row's optimum at its smallest budget.
+
+    Rebuilt from the row (its SPEC, tuned peak and decay fraction, data ``D``): how many
+    eigen-modes the peak of the remaining signal spans there (below ~1 the spectral sums
+    are a staircase and the window's slope is pre-asymptotic).
+    """
+    from fsltheory.measure import _instantiate, schedule_resolution
+    from fsltheory.schedules import parse_schedule
+
+    out = np.empty(len(df))
+    for i, r in enumerate(df.itertuples()):
+        D = int(r.data[0])
+        decay = None if math.isnan(r.decays[0]) else float(r.decays[0])
+        sched = _instantiate(parse_schedule(r.spec), float(r.peaks[0]), D, decay)
+        out[i] = schedule_resolution(sched, D, float(r.beta), float(r.s))
+    return out
+
+
+def asymptotic_rows(df) -> np.ndarray:
+    """Rows whose window starts in the asymptotic range (:func:`fsltheory.measure.is_asymptotic`).
+
+    As the rule of ``fsl sweep --resolve`` judges it: the optimum at the smallest budget
+    resolves the spectrum and, where the derived optimal peak falls with the budget
+    (``derived_lr_power < 0``), sits below the peak cap.
+    """
+    from fsltheory.measure import _instantiate, is_asymptotic
+    from fsltheory.schedules import parse_schedule
+
+    out = np.zeros(len(df), dtype=bool)
+    for i, r in enumerate(df.itertuples()):
+        D = int(r.data[0])
+        decay = None if math.isnan(r.decays[0]) else float(r.decays[0])
+        sched = _instantiate(parse_schedule(r.spec), float(r.peaks[0]), D, decay)
+        out[i] = is_asymptotic(
+            sched, D, float(r.beta), float(r.s), off_cap=bool(r.derived_lr_power < 0)
+        )
     return out
 
 
@@ -248,6 +293,16 @@ def plot_phase_diagram(df, *, schedules=None, margin: float = NEAR_BOUNDARY, ban
             zorder=4,
             label="near a boundary",
         )
+        if "measured_slope" in sub and budget == "data":
+            early = ~asymptotic_rows(sub)
+            ax.scatter(
+                sub["beta"][early],
+                sub["s"][early],
+                s=4,
+                color="k",
+                zorder=5,
+                label="window before the asymptotic range",
+            )
         off = np.abs(d) > band
         if off.any():
             ax.scatter(

@@ -188,7 +188,10 @@ def run_sweep(
         tqdm bar on stderr (default: only when stderr is a terminal).
     settings : dict, optional
         Overrides of :data:`fsltheory.sweep.EXACT_SETTINGS` / :data:`MC_SETTINGS` (part of
-        each task's key).
+        each task's key).  ``{'resolve': MAX}`` (exact, data budgets): each point's budgets
+        move up by whole decades until its tuned optimum is asymptotic (resolves the
+        spectrum, off the peak cap), with the largest budget at most ``MAX``
+        (:func:`fsltheory.measure.resolving_budgets`).
     on_result : callable, optional
         Called as ``on_result(row, n_written)`` after each result is stored.
 

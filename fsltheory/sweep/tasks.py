@@ -146,15 +146,30 @@ def _common(task: SweepTask) -> dict:
 
 
 def _compute_exact(task: SweepTask) -> dict:
-    from fsltheory.measure import measure_scaling
+    from fsltheory.measure import measure_scaling, resolving_budgets
 
     cfg = task.resolved_settings()
     d = derived(task.template, task.budget, task.s, task.beta)
+    budgets = list(task.budgets)
+    if cfg.get("resolve") and task.budget == "data":
+        budgets = resolving_budgets(
+            task.beta,
+            task.s,
+            task.template,
+            budgets,
+            max_budget=float(cfg["resolve"]),
+            sigma2=cfg["sigma2"],
+            peak_cap=cfg["peak_cap"],
+            xatol=cfg["xatol"],
+            # the derived optimal peak falls with the budget: a peak on the cap is not yet
+            # the easy regime's optimum
+            off_cap=d["derived_lr_power"] < 0,
+        )
     m = measure_scaling(
         task.beta,
         task.s,
         task.template,
-        list(task.budgets),
+        budgets,
         budget=task.budget,
         sigma2=cfg["sigma2"],
         log_power=d["derived_log"],
