@@ -71,3 +71,18 @@ def test_resolving_budgets_refuses_a_cap_below_the_budgets():
     for cap in (1e4, 1e19):
         with pytest.raises(ValueError, match="max_budget=.* is invalid"):
             resolving_budgets(2.0, 1.0, Constant(peak=0.1), [1e3, 1e4, 1e5], max_budget=cap)
+
+
+def test_an_optimum_held_on_the_cap_is_not_yet_asymptotic():
+    """Exponential decay at (s, beta) = (0.7, 1.5): the spectrum is resolved already at
+    D = 1e3 (rho ~ 3), but the tuned peak sits on the cap while the derived optimal peak
+    falls like D^-0.27: the hard regime's optimum, so the window is not yet asymptotic."""
+    from fsltheory import Exponential
+    from fsltheory.measure import RESOLVED, is_asymptotic, peak_ceiling, resolution
+
+    model = PowerLawModel(beta=1.5, s=0.7, sigma2=1.0, M=_M_INFINITE)
+    pt = tune_data_limited(model, Exponential(peak=0.1, final=0.001), 1000)
+    assert resolution(pt, 1.5, 0.7) > 2 * RESOLVED
+    assert pt.peak == pytest.approx(peak_ceiling(model), rel=1e-9)
+    assert is_asymptotic(pt.schedule, pt.D, 1.5, 0.7, off_cap=False)
+    assert not is_asymptotic(pt.schedule, pt.D, 1.5, 0.7, off_cap=True)
