@@ -228,7 +228,6 @@ def tune_data_limited(
     xatol : float
         Tolerance on ``log(peak)`` (and ``log(r)``).
     """
-
     steps = max(2, int(D // batch))
     if tune_decay is None:
         tune_decay = hasattr(template, "decay")

@@ -34,16 +34,22 @@ from fsltheory.sweep import read_sweep, run_sweep  # noqa: E402
 from fsltheory.sweep.plot import near_boundaries  # noqa: E402
 
 
+def _away(df, schedules, beyond: bool):
+    """Rows away from the boundaries (of ``schedules``) beyond the band, or within it."""
+    if schedules:
+        df = df[df["schedule"].isin(schedules)]
+    away = df[~near_boundaries(df)]
+    off = (away["measured_slope"] - away["derived_power"]).abs() > SLOPE_BAND
+    return away[off if beyond else ~off]
+
+
+def _points(sub) -> list[tuple[float, float]]:
+    return [(float(r.s), float(r.beta)) for r in sub.itertuples()]
+
+
 def beyond_points(df, schedules=None) -> dict[str, list[tuple[float, float]]]:
     """``{schedule: [(s, beta), ...]}`` of the rows away from the boundaries beyond the band."""
-    away = df[~near_boundaries(df)]
-    out = away[(away["measured_slope"] - away["derived_power"]).abs() > SLOPE_BAND]
-    if schedules:
-        out = out[out["schedule"].isin(schedules)]
-    return {
-        name: [(float(r.s), float(r.beta)) for r in sub.itertuples()]
-        for name, sub in out.groupby("schedule")
-    }
+    return {name: _points(sub) for name, sub in _away(df, schedules, True).groupby("schedule")}
 
 
 def control_points(df, n: int, rng, schedules=None) -> dict[str, list[tuple[float, float]]]:
@@ -54,17 +60,12 @@ def control_points(df, n: int, rng, schedules=None) -> dict[str, list[tuple[floa
 
     from fsltheory.sweep.plot import asymptotic_rows
 
-    away = df[~near_boundaries(df)]
-    inside = away[(away["measured_slope"] - away["derived_power"]).abs() <= SLOPE_BAND]
-    early = inside[~asymptotic_rows(inside)]
-    if schedules:
-        early = early[early["schedule"].isin(schedules)]
+    inside = _away(df, schedules, False)
     out = {}
-    for name, sub in early.groupby("schedule"):
+    for name, sub in inside[~asymptotic_rows(inside)].groupby("schedule"):
         # one stream per schedule: a family's points do not depend on the others asked for
         gen = np.random.default_rng([int(rng), zlib.crc32(name.encode())])
-        pick = sub.iloc[np.sort(gen.choice(len(sub), size=min(n, len(sub)), replace=False))]
-        out[name] = [(float(r.s), float(r.beta)) for r in pick.itertuples()]
+        out[name] = _points(sub.iloc[np.sort(gen.choice(len(sub), min(n, len(sub)), False))])
     return out
 
 

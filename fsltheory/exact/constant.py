@@ -51,8 +51,11 @@ def constant_recursion(
     rec: np.ndarray,
     *,
     weights: np.ndarray | None = None,
-) -> tuple[np.ndarray, int]:
-    """``(R_rec, bad)`` as :func:`fsltheory.exact._recursion.run_recursion` returns them.
+) -> np.ndarray:
+    """``R(rec)``, twice the expected excess risk at the recorded steps.
+
+    As the ``R_rec`` of :func:`fsltheory.exact._recursion.run_recursion`; a stable constant
+    rate cannot diverge, so there is no failing step to report.
 
     Parameters
     ----------
@@ -68,13 +71,6 @@ def constant_recursion(
         Sorted steps to record, ``0 <= rec <= K``.
     weights : ndarray, optional
         Node weights (``1`` for the full spectrum).
-
-    Returns
-    -------
-    R_rec : ndarray
-        ``R(rec)``.
-    bad : int
-        ``-1`` (a stable constant rate cannot diverge; kept for the common signature).
     """
     lam = np.asarray(lam, dtype=float)
     n = lam.size
@@ -105,4 +101,4 @@ def constant_recursion(
             bit += 1
         done = int(k)
         out[pos] = C + float(w @ r)
-    return out, -1
+    return out

@@ -189,7 +189,7 @@ def _constant_powers(
             _check_stable(np.array([eta]), np.array([b]), lambda _: bound)
         return None  # stepping reports the step at which the risk overflows
     lam, r0, w, C = _compressed_nodes(model, rule)
-    R, _ = constant_recursion(lam, r0, C, model.sigma2, eta, b, rec, weights=w)
+    R = constant_recursion(lam, r0, C, model.sigma2, eta, b, rec, weights=w)
     meta = ExactInfo(
         method="compressed",
         M=model.M,

@@ -112,23 +112,29 @@ def near_boundaries(
     return out
 
 
+def _first_optima(df):
+    """``(schedule, D, row)`` of each row's tuned optimum at its smallest budget, rebuilt
+    from the row (its SPEC, tuned peak and decay fraction, data ``D``)."""
+    from fsltheory.measure import _instantiate
+    from fsltheory.schedules import parse_schedule
+
+    for r in df.itertuples():
+        D = int(r.data[0])
+        decay = None if math.isnan(r.decays[0]) else float(r.decays[0])
+        yield _instantiate(parse_schedule(r.spec), float(r.peaks[0]), D, decay), D, r
+
+
 def resolutions(df) -> np.ndarray:
     """:func:`fsltheory.measure.resolution` of each row's optimum at its smallest budget.
 
-    Rebuilt from the row (its SPEC, tuned peak and decay fraction, data ``D``): how many
-    eigen-modes the peak of the remaining signal spans there (below ~1 the spectral sums
-    are a staircase and the window's slope is pre-asymptotic).
+    How many eigen-modes the peak of the remaining signal spans there (below ~1 the
+    spectral sums are a staircase and the window's slope is pre-asymptotic).
     """
-    from fsltheory.measure import _instantiate, schedule_resolution
-    from fsltheory.schedules import parse_schedule
+    from fsltheory.measure import schedule_resolution
 
-    out = np.empty(len(df))
-    for i, r in enumerate(df.itertuples()):
-        D = int(r.data[0])
-        decay = None if math.isnan(r.decays[0]) else float(r.decays[0])
-        sched = _instantiate(parse_schedule(r.spec), float(r.peaks[0]), D, decay)
-        out[i] = schedule_resolution(sched, D, float(r.beta), float(r.s))
-    return out
+    return np.array(
+        [schedule_resolution(sc, D, r.beta, r.s) for sc, D, r in _first_optima(df)], dtype=float
+    )
 
 
 def asymptotic_rows(df) -> np.ndarray:
@@ -138,18 +144,15 @@ def asymptotic_rows(df) -> np.ndarray:
     resolves the spectrum and, where the derived optimal peak falls with the budget
     (``derived_lr_power < 0``), sits below the peak cap.
     """
-    from fsltheory.measure import _instantiate, is_asymptotic
-    from fsltheory.schedules import parse_schedule
+    from fsltheory.measure import is_asymptotic
 
-    out = np.zeros(len(df), dtype=bool)
-    for i, r in enumerate(df.itertuples()):
-        D = int(r.data[0])
-        decay = None if math.isnan(r.decays[0]) else float(r.decays[0])
-        sched = _instantiate(parse_schedule(r.spec), float(r.peaks[0]), D, decay)
-        out[i] = is_asymptotic(
-            sched, D, float(r.beta), float(r.s), off_cap=bool(r.derived_lr_power < 0)
-        )
-    return out
+    return np.array(
+        [
+            is_asymptotic(sc, D, r.beta, r.s, off_cap=bool(r.derived_lr_power < 0))
+            for sc, D, r in _first_optima(df)
+        ],
+        dtype=bool,
+    )
 
 
 def _region_mask(template, budget, B, Sg):
